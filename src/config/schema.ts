@@ -1,0 +1,99 @@
+import { z } from "zod";
+
+/**
+ * The global settings in ai-dev.config.yaml. This schema is the source of truth: the TypeScript type,
+ * the defaults, the error messages and the JSON Schema for editors (schemas/ai-dev.config.schema.json)
+ * all come from it.
+ */
+const money = z.number().nonnegative();
+
+const pluginSlot = <P extends [string, ...string[]]>(providers: P, defaultProvider: P[number], enabled: boolean) =>
+  z
+    .strictObject({
+      provider: z.enum(providers).default(defaultProvider).describe("Which service fills this slot."),
+      enabled: z.boolean().default(enabled),
+      config_file: z
+        .string()
+        .optional()
+        .describe("A YAML file with this provider's settings, relative to this file (e.g. ./plugins/jira.config.yaml)."),
+      config: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe("This provider's settings inline, instead of config_file; each provider checks its own section."),
+    })
+    .refine((slot) => !(slot.config && slot.config_file), { message: "give config or config_file, not both" })
+    .prefault({});
+
+export const systemSchema = z
+  .strictObject({
+    name: z.string().min(1).default("AI Dev").describe("Shown in comments and PR bodies."),
+    workspace_dir: z.string().min(1).default("./workspaces").describe("Where agents check out repositories."),
+    max_concurrent_agents: z.int().min(1).max(64).default(5).describe("Runs executed at once by one process."),
+  })
+  .prefault({});
+
+export const aiProviderSchema = z
+  .strictObject({
+    type: z.literal("anthropic").default("anthropic"),
+    model: z.string().min(1).default("claude-sonnet-4-5").describe("The exact model id every AI step uses by default."),
+    api_key: z.string().min(1).optional().describe('Usually "${ANTHROPIC_API_KEY}"; never written to logs.'),
+    base_url: z.url().optional().describe("Another Messages API endpoint (a proxy, or a test server)."),
+  })
+  .prefault({});
+
+export const pluginsSchema = z
+  .strictObject({
+    task_management: pluginSlot(["jira", "linear", "github"], "github", true),
+    version_control: pluginSlot(["github"], "github", true),
+    documentation: pluginSlot(["confluence"], "confluence", false),
+    communication: pluginSlot(["slack"], "slack", false),
+  })
+  .prefault({});
+
+export const workflowsSchema = z
+  .strictObject({
+    default: z.string().min(1).default("implement-issue").describe("The workflow an ai-implement label starts."),
+    config_dir: z.string().min(1).default("./workflows"),
+  })
+  .prefault({});
+
+export const securitySchema = z
+  .strictObject({
+    require_approval_for_merge: z
+      .literal(true, { error: "must be true: ai-dev opens pull requests and never merges them" })
+      .default(true),
+    sandbox_agents: z.boolean().default(true).describe("Run agent commands in a sandboxed workspace."),
+    trigger_label: z.string().min(1).default("ai-implement"),
+    blocked_paths: z
+      .array(z.string().min(1))
+      .default([".github/workflows/**", ".env", ".env.*", "**/*.pem", "**/*.key", "**/secrets/**"])
+      .describe("Globs an agent may neither read nor write."),
+    allowed_commands: z
+      .array(z.string().min(1))
+      .default(["npm test", "npm run lint", "npm run build", "npx tsc --noEmit", "pytest", "go test ./...", "cargo test"])
+      .describe("Command prefixes an agent may run in its workspace."),
+  })
+  .prefault({});
+
+export const limitsSchema = z
+  .strictObject({
+    max_cost_per_task: money.default(5).describe("US dollars one task may spend on the model."),
+    max_tokens_per_task: z.int().positive().default(50_000).describe("Tokens (in + out) one task may use."),
+    monthly_budget: money.default(500).describe("US dollars per calendar month (UTC) for the installation."),
+  })
+  .prefault({});
+
+export const appConfigSchema = z
+  .strictObject({
+    system: systemSchema,
+    ai_provider: aiProviderSchema,
+    plugins: pluginsSchema,
+    workflows: workflowsSchema,
+    security: securitySchema,
+    limits: limitsSchema,
+  })
+  .describe("ai-dev global configuration (ai-dev.config.yaml)");
+
+export type AppConfig = z.infer<typeof appConfigSchema>;
+export type Limits = z.infer<typeof limitsSchema>;
+export type PluginSlotName = keyof AppConfig["plugins"];

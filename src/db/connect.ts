@@ -1,0 +1,65 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema.ts";
+
+/** Where the app keeps its state: a PostgreSQL server, or PGlite embedded in this process. */
+export type DatabaseTarget =
+  | { kind: "postgres"; url: string; schema?: string | undefined }
+  | { kind: "pglite"; dataDir: string | undefined };
+
+export interface AppDatabase {
+  db: Kysely<Database>;
+  target: DatabaseTarget;
+  /** The PGlite instance when embedded: pg-boss runs on the same one, since PGlite allows one process. */
+  pglite: PGlite | undefined;
+  /** The pg pool when on PostgreSQL, shared with pg-boss so one process holds one pool. */
+  pool: pg.Pool | undefined;
+  close(): Promise<void>;
+}
+
+/** DATABASE_URL picks PostgreSQL; without it the embedded PGlite keeps its files under DATA_DIR. */
+export function databaseTargetFromEnv(env: NodeJS.ProcessEnv): DatabaseTarget {
+  if (env.DATABASE_URL) return { kind: "postgres", url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA };
+  return { kind: "pglite", dataDir: env.DATA_DIR ?? ".data" };
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<AppDatabase> {
+  if (target.kind === "postgres") {
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: 10,
+      // A separate schema lets tests and several apps share one server without colliding.
+      ...(target.schema ? { options: `-c search_path=${quoteIdent(target.schema)}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, target, pglite: undefined, pool, close: () => db.destroy() };
+  }
+  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+  try {
+    await pglite.waitReady;
+  } catch (cause) {
+    throw new Error(
+      `could not open the embedded database in ${target.dataDir}: another ai-dev process may hold it (PGlite opens in one process only)`,
+      { cause },
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  return {
+    db,
+    target,
+    pglite,
+    pool: undefined,
+    // Kysely's PGlite driver closes the PGlite instance on destroy.
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

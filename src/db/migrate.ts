@@ -1,0 +1,20 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { Kysely } from "kysely";
+import { FileMigrationProvider, Migrator, type MigrationResultSet } from "kysely/migration";
+
+const migrationFolder = path.join(import.meta.dirname, "migrations");
+
+/** Forward-only migrations, applied in file-name order (the names start with a timestamp). */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: new FileMigrationProvider({ fs, path, migrationFolder }),
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`database migration ${failed} failed`, { cause: result.error });
+  }
+  return result;
+}
