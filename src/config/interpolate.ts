@@ -22,7 +22,10 @@ export function interpolateEnv(
       const found = env[name];
       if (found !== undefined && found !== "") return found;
       if (fallback !== undefined) return fallback;
-      problems.push({ path, message: `environment variable ${name} is not set (or write \${${name}:-default})` });
+      problems.push({
+        path,
+        message: `environment variable ${name} is not set (or write \${${name}:-default})`,
+      });
       return "";
     });
   }

@@ -58,7 +58,10 @@ export function loadAppConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const withEnv = applyEnvDefaults(raw ?? {}, env);
   const parsed = appConfigSchema.safeParse(withEnv);
   if (!parsed.success) {
+    // An unset ${VAR} already explains why its field is empty: say it once.
+    const explained = new Set(issues.map((i) => i.path.join(".")));
     for (const i of parsed.error.issues) {
+      if (explained.has(i.path.join("."))) continue;
       issues.push(source ? source.issue(i.path, i.message) : envIssue(i.path, i.message));
     }
     throw new SourceValidationError(issues);
@@ -70,7 +73,14 @@ export function loadAppConfig(options: LoadConfigOptions = {}): LoadedConfig {
   for (const slot of Object.keys(config.plugins) as PluginSlotName[]) {
     const entry = config.plugins[slot];
     const settings = entry.enabled
-      ? providerSettings(slot, entry, { file, source, env, issues, secrets, schemas: options.providerSchemas ?? {} })
+      ? providerSettings(slot, entry, {
+          file,
+          source,
+          env,
+          issues,
+          secrets,
+          schemas: options.providerSchemas ?? {},
+        })
       : undefined;
     plugins[slot] = { provider: entry.provider, enabled: entry.enabled, settings };
   }
@@ -112,7 +122,10 @@ function applyEnvDefaults(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) return raw;
   const config = raw as Record<string, unknown>;
   const provider = config.ai_provider;
-  if (provider !== undefined && (typeof provider !== "object" || provider === null || Array.isArray(provider))) {
+  if (
+    provider !== undefined &&
+    (typeof provider !== "object" || provider === null || Array.isArray(provider))
+  ) {
     return raw;
   }
   const ai = { ...(provider as Record<string, unknown> | undefined) };

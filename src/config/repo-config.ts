@@ -17,7 +17,11 @@ export const repoConfigSchema = z
       .describe("Lower caps for this repository; a value above the operator's cap is ignored."),
     workflows: z
       .strictObject({
-        default: z.string().min(1).optional().describe("The workflow the trigger label starts in this repository."),
+        default: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("The workflow the trigger label starts in this repository."),
       })
       .optional(),
     blocked_paths: z

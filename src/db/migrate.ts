@@ -1,12 +1,13 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Kysely } from "kysely";
-import { FileMigrationProvider, Migrator, type MigrationResultSet } from "kysely/migration";
+import { FileMigrationProvider, type MigrationResultSet, Migrator } from "kysely/migration";
+import type { Database } from "./schema.ts";
 
 const migrationFolder = path.join(import.meta.dirname, "migrations");
 
 /** Forward-only migrations, applied in file-name order (the names start with a timestamp). */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
   const migrator = new Migrator({
     db,
     provider: new FileMigrationProvider({ fs, path, migrationFolder }),

@@ -46,7 +46,9 @@ export const redactedText = "[Redacted]";
 
 /** The app's pino logger: JSON in production, readable in development, secrets never written. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const secrets = [...new Set(options.secrets ?? [])].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  const secrets = [...new Set(options.secrets ?? [])]
+    .filter((s) => s.length >= 4)
+    .sort((a, b) => b.length - a.length);
   const pinoOptions: pino.LoggerOptions = {
     level: options.level ?? "info",
     redact: { paths: redactedPaths, censor: redactedText },

@@ -19,10 +19,19 @@ export interface SourceIssue {
 export class SourceValidationError extends Error {
   readonly issues: SourceIssue[];
   constructor(issues: SourceIssue[]) {
-    super(issues.map(formatSourceIssue).join("\n"));
+    const fileOrder = [...new Set(issues.map((i) => i.file))];
+    const sorted = [...issues].sort(
+      (a, b) => fileOrder.indexOf(a.file) - fileOrder.indexOf(b.file) || byPosition(a, b),
+    );
+    super(sorted.map(formatSourceIssue).join("\n"));
     this.name = "SourceValidationError";
-    this.issues = issues;
+    this.issues = sorted;
   }
+}
+
+/** Reading order within a file: by line, then column; issues without a place come first. */
+function byPosition(a: SourceIssue, b: SourceIssue): number {
+  return (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0);
 }
 
 export function formatSourceIssue(issue: SourceIssue): string {
@@ -51,7 +60,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     throw new SourceValidationError(
       doc.errors.map((error) => ({
         file,
-        position: error.linePos?.[0] ? { line: error.linePos[0].line, col: error.linePos[0].col } : undefined,
+        position: lineCounter.linePos(error.pos[0]),
         path: [],
         message: firstLine(error.message),
       })),

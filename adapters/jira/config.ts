@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/** plugins/jira.config.yaml: how to reach a Jira Cloud site and how its workflow maps to ours. */
+export const jiraConfigSchema = z.strictObject({
+  connection: z.strictObject({
+    url: z.url().describe("The site, e.g. https://your-team.atlassian.net"),
+    email: z.email().describe("The account the API token belongs to."),
+    api_token: z.string().min(1).describe('Usually "${JIRA_API_TOKEN}".'),
+  }),
+  project_key: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]+$/, "a Jira project key such as ENG")
+    .optional(),
+  mappings: z
+    .strictObject({
+      epic_issue_type: z.string().min(1).default("Epic"),
+      task_issue_type: z.string().min(1).default("Task"),
+      subtask_issue_type: z.string().min(1).default("Sub-task"),
+    })
+    .prefault({}),
+  statuses: z
+    .strictObject({
+      trigger: z.string().min(1).default("AI Assigned").describe("Moving an issue here starts a run."),
+      todo: z.string().min(1).default("To Do"),
+      in_progress: z.string().min(1).default("In Progress"),
+      in_review: z.string().min(1).default("In Review"),
+      done: z.string().min(1).default("Done"),
+    })
+    .prefault({}),
+  custom_fields: z
+    .strictObject({
+      repo_url: z
+        .string()
+        .regex(/^customfield_\d+$/, "a field id such as customfield_10042")
+        .optional(),
+      pr_url: z
+        .string()
+        .regex(/^customfield_\d+$/, "a field id such as customfield_10043")
+        .optional(),
+    })
+    .prefault({}),
+  webhook_secret: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The secret Jira signs webhooks with (X-Hub-Signature)."),
+});
+export type JiraConfig = z.infer<typeof jiraConfigSchema>;

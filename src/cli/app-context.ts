@@ -1,0 +1,22 @@
+import { providerConfigSchemas } from "../../adapters/config-schemas.ts";
+import { type ServerSettings, secretsFromEnv, serverSettingsFromEnv } from "../config/env.ts";
+import { type LoadedConfig, loadAppConfig } from "../config/load.ts";
+import { createLogger, type Logger } from "../logging/logger.ts";
+
+export interface AppContext {
+  settings: ServerSettings;
+  loaded: LoadedConfig;
+  log: Logger;
+}
+
+/** What every long-running command needs first: settings, checked configuration, a redacting logger. */
+export function loadAppContext(env: NodeJS.ProcessEnv = process.env): AppContext {
+  const settings = serverSettingsFromEnv(env);
+  const loaded = loadAppConfig({ env, providerSchemas: providerConfigSchemas });
+  const log = createLogger({
+    level: settings.logLevel,
+    format: settings.logFormat,
+    secrets: [...loaded.secrets, ...secretsFromEnv(env)],
+  });
+  return { settings, loaded, log };
+}

@@ -1,0 +1,16 @@
+import { providerConfigSchemas } from "../../adapters/config-schemas.ts";
+import { loadAppConfig } from "../config/load.ts";
+
+/** `ai-dev config check [file]`: every problem at once, with file:line:col, or a one-line summary. */
+export async function configCheck(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const loaded = loadAppConfig({ env, file, providerSchemas: providerConfigSchemas });
+  const enabled = Object.entries(loaded.plugins)
+    .filter(([, p]) => p.enabled)
+    .map(([slot, p]) => `${slot}=${p.provider}`);
+  process.stdout.write(
+    `${loaded.file ?? "defaults (no ai-dev.config.yaml)"}: ok; plugins: ${enabled.join(", ")}\n`,
+  );
+}

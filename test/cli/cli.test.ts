@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { cleanEnv, repoRoot, runCli, spawnCli, waitFor } from "../support/cli.ts";
+import { freePort } from "../support/free-port.ts";
+
+const twoMistakes = path.join(repoRoot, "test", "fixtures", "config", "two-mistakes.yaml");
+
+describe("ai-dev command line", () => {
+  it("lists its commands in --help", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.code).toBe(0);
+    for (const command of ["start", "migrate", "config"]) expect(result.stdout).toContain(command);
+  });
+
+  it("config check lists both mistakes of a broken file with paths and exits 1", async () => {
+    const result = await runCli(["config", "check", twoMistakes]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/two-mistakes\.yaml:7:\d+ limits\.monthly_budget: .*number/);
+    expect(result.stderr).toMatch(/two-mistakes\.yaml:\d+:\d+ security: .*sandbox/);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("start refuses a broken configuration with every error, before opening anything", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "ai-dev-cli-"));
+    try {
+      const result = await runCli(["start"], cleanEnv({ AI_DEV_CONFIG: twoMistakes, DATA_DIR: dataDir }));
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("2 problem(s) found");
+      expect(result.stderr).toMatch(/limits\.monthly_budget/);
+      expect(result.stderr).toMatch(/security: .*sandbox/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("start with no configuration serves /healthz on the embedded database in setup mode", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "ai-dev-cli-"));
+    const port = await freePort();
+    const child = spawnCli(["start"], cleanEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }));
+    let output = "";
+    child.stdout?.on("data", (d) => {
+      output += String(d);
+    });
+    try {
+      const health = await waitFor(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+          return { status: response.status, body: await response.json() };
+        },
+        60_000,
+        "/healthz",
+      );
+      expect(health.status).toBe(200);
+      expect(health.body).toMatchObject({
+        status: "ok",
+        mode: "setup",
+        database: { kind: "pglite", ok: true },
+      });
+      expect(output).toContain("setup mode");
+    } finally {
+      const exited = new Promise((resolve) => child.on("close", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,40 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrateToLatest } from "../../src/db/migrate.ts";
+import { recordDelivery } from "../../src/runs/deliveries.ts";
+import { isPostgresUnderTest, openTestDatabase, type TestDatabase } from "../support/database.ts";
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await openTestDatabase({ migrate: false });
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+describe(`migrations on ${isPostgresUnderTest() ? "PostgreSQL" : "PGlite"}`, () => {
+  it("apply forwards from an empty database, then find nothing left to do", async () => {
+    const first = await migrateToLatest(database.db);
+    expect(first.results?.length).toBeGreaterThan(0);
+    expect(first.results?.every((r) => r.status === "Success")).toBe(true);
+    const names = first.results?.map((r) => r.migrationName) ?? [];
+    expect([...names].sort()).toEqual(names);
+
+    const second = await migrateToLatest(database.db);
+    expect(second.results).toEqual([]);
+  });
+
+  it("creates the deliveries table with the delivery id as its key", async () => {
+    const delivery = {
+      id: "72d3162e-cc78-11e3-81ab-4c9367dc0958",
+      source: "github",
+      event: "issues.labeled",
+    };
+    expect(await recordDelivery(database.db, delivery)).toBe(true);
+    expect(await recordDelivery(database.db, delivery)).toBe(false);
+    const { rows } = await sql<{ count: number }>`select count(*)::int as count from deliveries`.execute(
+      database.db,
+    );
+    expect(rows[0]?.count).toBe(1);
+  });
+});
