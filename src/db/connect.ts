@@ -30,6 +30,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<AppDatabase>
     const pool = new pg.Pool({
       connectionString: target.url,
       max: 10,
+      types: { getTypeParser: parseInt8AsNumber },
       // A separate schema lets tests and several apps share one server without colliding.
       ...(target.schema ? { options: `-c search_path=${quoteIdent(target.schema)}` } : {}),
     });
@@ -58,6 +59,17 @@ export async function openDatabase(target: DatabaseTarget): Promise<AppDatabase>
       if (!pglite.closed) await pglite.close();
     },
   };
+}
+
+/**
+ * PGlite returns bigint columns as numbers and pg as strings; numbers on both keep one code path. The
+ * app's bigints (micro-dollars, token counts, GitHub ids) stay far below 2^53.
+ */
+const int8Oid = 20;
+function parseInt8AsNumber(oid: number, format?: "text" | "binary") {
+  if (oid === int8Oid && format !== "binary") return (value: string) => Number(value);
+  // biome-ignore lint/suspicious/noExplicitAny: pg's overloads take the same two arguments
+  return pg.types.getTypeParser(oid, format as any);
 }
 
 export function quoteIdent(name: string): string {

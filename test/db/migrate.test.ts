@@ -38,3 +38,10 @@ describe(`migrations on ${isPostgresUnderTest() ? "PostgreSQL" : "PGlite"}`, () 
     expect(rows[0]?.count).toBe(1);
   });
 });
+
+describe("column types", () => {
+  it("reads bigint back as a number on both databases", async () => {
+    const { rows } = await sql<{ big: unknown }>`select 9007199254740991::bigint as big`.execute(database.db);
+    expect(rows[0]?.big).toBe(Number.MAX_SAFE_INTEGER);
+  });
+});
