@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { repoConfigSchema } from "../src/config/repo-config.ts";
 import { appConfigSchema } from "../src/config/schema.ts";
+import { workflowSchema } from "../src/engine/workflow-schema.ts";
 
 /**
  * The JSON Schemas editors use for completion and checking, generated from the zod schemas (the source
@@ -14,5 +15,6 @@ export function jsonSchemas(): Record<string, unknown> {
   return {
     "ai-dev.config.schema.json": generate(appConfigSchema, "ai-dev.config.schema.json"),
     "repo-config.schema.json": generate(repoConfigSchema, "repo-config.schema.json"),
+    "workflow.schema.json": generate(workflowSchema, "workflow.schema.json"),
   };
 }

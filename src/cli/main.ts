@@ -1,8 +1,11 @@
+import path from "node:path";
 import { Command } from "commander";
+import { validateWorkflowFiles } from "../engine/validate-command.ts";
 import { appVersion } from "../version.ts";
 import { configCheck } from "./config-check.ts";
 import { exitOnInvalidInput } from "./config-errors.ts";
 import { migrate } from "./migrate.ts";
+import { repoRoot } from "./runtime.ts";
 import { startApp } from "./start-app.ts";
 
 const program = new Command()
@@ -12,8 +15,16 @@ const program = new Command()
 
 program
   .command("start")
-  .description("run the GitHub App server (webhooks, /healthz); what `npm start` runs")
-  .action(() => exitOnInvalidInput(() => startApp()));
+  .description("run the GitHub App server (webhooks, /healthz) and a worker; what `npm start` runs")
+  .option("--no-worker", "serve webhooks only; `ai-dev worker` processes execute the runs")
+  .action((options: { worker: boolean }) =>
+    exitOnInvalidInput(() => startApp({ web: true, worker: options.worker })),
+  );
+
+program
+  .command("worker")
+  .description("execute queued runs only (scale out: any number beside the web process, on PostgreSQL)")
+  .action(() => exitOnInvalidInput(() => startApp({ web: false, worker: true })));
 
 program
   .command("migrate")
@@ -27,5 +38,17 @@ program
   .argument("[file]", "the file to check (default: AI_DEV_CONFIG or ./ai-dev.config.yaml)")
   .description("check ai-dev.config.yaml and the provider files it names; exits 1 on any problem")
   .action((file: string | undefined) => exitOnInvalidInput(() => configCheck(file)));
+
+program
+  .command("workflows")
+  .description("workflow commands")
+  .command("validate")
+  .argument("[files...]", "workflow files (default: every *.yml in workflows/)")
+  .description("check workflow files as the app loads them; exits 1 on any problem")
+  .action((files: string[]) => {
+    const result = validateWorkflowFiles(files, { promptsDir: path.join(repoRoot, "prompts") });
+    (result.ok ? process.stdout : process.stderr).write(`${result.output}\n`);
+    if (!result.ok) process.exitCode = 1;
+  });
 
 await program.parseAsync(process.argv);

@@ -7,7 +7,11 @@ import { z } from "zod";
  */
 const money = z.number().nonnegative();
 
-const pluginSlot = <P extends [string, ...string[]]>(providers: P, defaultProvider: P[number], enabled: boolean) =>
+const pluginSlot = <P extends [string, ...string[]]>(
+  providers: P,
+  defaultProvider: P[number],
+  enabled: boolean,
+) =>
   z
     .strictObject({
       provider: z.enum(providers).default(defaultProvider).describe("Which service fills this slot."),
@@ -15,11 +19,15 @@ const pluginSlot = <P extends [string, ...string[]]>(providers: P, defaultProvid
       config_file: z
         .string()
         .optional()
-        .describe("A YAML file with this provider's settings, relative to this file (e.g. ./plugins/jira.config.yaml)."),
+        .describe(
+          "A YAML file with this provider's settings, relative to this file (e.g. ./plugins/jira.config.yaml).",
+        ),
       config: z
         .record(z.string(), z.unknown())
         .optional()
-        .describe("This provider's settings inline, instead of config_file; each provider checks its own section."),
+        .describe(
+          "This provider's settings inline, instead of config_file; each provider checks its own section.",
+        ),
     })
     .refine((slot) => !(slot.config && slot.config_file), { message: "give config or config_file, not both" })
     .prefault({});
@@ -28,16 +36,40 @@ export const systemSchema = z
   .strictObject({
     name: z.string().min(1).default("AI Dev").describe("Shown in comments and PR bodies."),
     workspace_dir: z.string().min(1).default("./workspaces").describe("Where agents check out repositories."),
-    max_concurrent_agents: z.int().min(1).max(64).default(5).describe("Runs executed at once by one process."),
+    max_concurrent_agents: z
+      .int()
+      .min(1)
+      .max(64)
+      .default(5)
+      .describe("Runs executed at once by one process."),
   })
   .prefault({});
 
 export const aiProviderSchema = z
   .strictObject({
     type: z.literal("anthropic").default("anthropic"),
-    model: z.string().min(1).default("claude-sonnet-4-5").describe("The exact model id every AI step uses by default."),
+    model: z
+      .string()
+      .min(1)
+      .default("claude-sonnet-4-5")
+      .describe("The exact model id every AI step uses by default."),
     api_key: z.string().min(1).optional().describe('Usually "${ANTHROPIC_API_KEY}"; never written to logs.'),
     base_url: z.url().optional().describe("Another Messages API endpoint (a proxy, or a test server)."),
+    pricing: z
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          input: money,
+          output: money,
+          cache_write_5m: money,
+          cache_write_1h: money,
+          cache_read: money,
+        }),
+      )
+      .optional()
+      .describe(
+        "US dollars per million tokens by exact model id; replaces or adds to the built-in price table.",
+      ),
   })
   .prefault({});
 
@@ -52,7 +84,11 @@ export const pluginsSchema = z
 
 export const workflowsSchema = z
   .strictObject({
-    default: z.string().min(1).default("implement-issue").describe("The workflow an ai-implement label starts."),
+    default: z
+      .string()
+      .min(1)
+      .default("implement-issue")
+      .describe("The workflow an ai-implement label starts."),
     config_dir: z.string().min(1).default("./workflows"),
   })
   .prefault({});
@@ -70,7 +106,15 @@ export const securitySchema = z
       .describe("Globs an agent may neither read nor write."),
     allowed_commands: z
       .array(z.string().min(1))
-      .default(["npm test", "npm run lint", "npm run build", "npx tsc --noEmit", "pytest", "go test ./...", "cargo test"])
+      .default([
+        "npm test",
+        "npm run lint",
+        "npm run build",
+        "npx tsc --noEmit",
+        "pytest",
+        "go test ./...",
+        "cargo test",
+      ])
       .describe("Command prefixes an agent may run in its workspace."),
   })
   .prefault({});

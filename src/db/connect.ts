@@ -72,6 +72,11 @@ function parseInt8AsNumber(oid: number, format?: "text" | "binary") {
   return pg.types.getTypeParser(oid, format as any);
 }
 
+/** The PostgreSQL schema the app lives in, when it was given one (DATABASE_SCHEMA). */
+export function schemaOf(database: AppDatabase): string | undefined {
+  return database.target.kind === "postgres" ? database.target.schema : undefined;
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

@@ -3,6 +3,13 @@ import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 /** The tables of the app's database, one interface per table; migrations in ./migrations create them. */
 export interface Database {
   deliveries: DeliveriesTable;
+  runs: RunsTable & RunIntakeColumns;
+  installations: InstallationsTable;
+  audit_log: AuditLogTable;
+  step_runs: StepRunsTable;
+  budgets: BudgetsTable;
+  budget_reservations: BudgetReservationsTable;
+  model_calls: ModelCallsTable;
 }
 
 export interface DeliveriesTable {
@@ -15,3 +22,129 @@ export interface DeliveriesTable {
 }
 export type Delivery = Selectable<DeliveriesTable>;
 export type NewDelivery = Insertable<DeliveriesTable>;
+
+// Budgets and the model-call ledger (src/budget, src/ai). bigint columns read back as string on pg and
+// number on PGlite: readers convert with Number().
+type BigintColumn = ColumnType<string | number, number | bigint, number | bigint>;
+type BigintDefaulted = ColumnType<string | number, number | bigint | undefined, number | bigint>;
+
+export interface BudgetsTable {
+  scope: string;
+  cap_micros: BigintColumn;
+  cap_tokens: ColumnType<string | number | null, number | bigint | null | undefined, number | bigint | null>;
+  reserved_micros: BigintDefaulted;
+  spent_micros: BigintDefaulted;
+  reserved_tokens: BigintDefaulted;
+  spent_tokens: BigintDefaulted;
+  overrun_micros: BigintDefaulted;
+  overrun_tokens: BigintDefaulted;
+  updated_at: Generated<Date>;
+}
+
+export interface BudgetReservationsTable {
+  id: string;
+  scopes: string[];
+  micros: BigintColumn;
+  tokens: BigintColumn;
+  run_id: string | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export interface ModelCallsTable {
+  idempotency_key: string;
+  run_id: string;
+  step: string;
+  model: string;
+  requested_model: string | null;
+  request_id: string | null;
+  scopes: string[];
+  input_tokens: BigintColumn;
+  output_tokens: BigintColumn;
+  cache_write_5m_tokens: BigintColumn;
+  cache_write_1h_tokens: BigintColumn;
+  cache_read_tokens: BigintColumn;
+  cost_micros: BigintColumn;
+  created_at: Date;
+}
+
+/** A jsonb column: written as JSON text (pg would turn a JS array into a PostgreSQL array), read parsed. */
+export type RunJsonColumn = ColumnType<unknown, string, string>;
+/** A bigint column: pg returns int8 as a string, PGlite as a number; read it with Number(). */
+export type RunMicrosColumn = ColumnType<string | number, number | undefined, number>;
+
+/** A run of a workflow (src/engine). */
+export interface RunsTable {
+  id: string;
+  workflow: string;
+  status: string;
+  inputs: RunJsonColumn;
+  variables: RunJsonColumn;
+  context: RunJsonColumn;
+  error_code: string | null;
+  error_message: string | null;
+  cost_usd_micros: RunMicrosColumn;
+  cancel_requested_at: Date | null;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  created_at: ColumnType<Date, Date | undefined, Date>;
+  started_at: Date | null;
+  finished_at: Date | null;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** One step of a run in one phase (main or rollback); retries update the same row. */
+export interface StepRunsTable {
+  id: string;
+  run_id: string;
+  step_name: string;
+  phase: string;
+  position: number;
+  kind: string;
+  status: string;
+  attempt: number;
+  idempotency_key: string;
+  inputs: ColumnType<unknown, string | null, string | null>;
+  outputs: ColumnType<unknown, string | null, string | null>;
+  error: string | null;
+  cost_usd_micros: RunMicrosColumn;
+  started_at: ColumnType<Date, Date | undefined, Date>;
+  finished_at: Date | null;
+}
+
+/** The intake layer's columns on runs (src/runs): where a run came from and what it answers to. */
+export interface RunIntakeColumns {
+  source: string | null;
+  repository: string | null;
+  installation_id: number | null;
+  target_kind: string | null;
+  target_number: number | null;
+  actor: string | null;
+  delivery_id: string | null;
+  active_key: string | null;
+  progress_comment_id: number | null;
+  pull_request_number: number | null;
+}
+
+export interface InstallationsTable {
+  id: number;
+  account_login: string;
+  account_type: string;
+  repository_selection: string | null;
+  suspended_at: Date | null;
+  deleted_at: Date | null;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: ColumnType<Date, Date | undefined, never>;
+  actor: string | null;
+  action: string;
+  repository: string | null;
+  target: string | null;
+  run_id: string | null;
+  delivery_id: string | null;
+  details: ColumnType<unknown, string | undefined, never>;
+}
+export type NewAuditEntry = Insertable<AuditLogTable>;

@@ -22,6 +22,17 @@ describe("ai-dev command line", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it("workflows validate passes the shipped workflows and fails malformed ones with file:line:col", async () => {
+    const shipped = await runCli(["workflows", "validate"]);
+    expect(shipped.code).toBe(0);
+    expect(shipped.stdout).toContain("5 workflow file(s) valid");
+
+    const malformed = path.join(repoRoot, "test", "engine", "fixtures", "malformed", "unknown-action.yml");
+    const broken = await runCli(["workflows", "validate", malformed]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/unknown-action\.yml:\d+:\d+ steps\.0\.action: unknown action "get_tsk"/);
+  });
+
   it("start refuses a broken configuration with every error, before opening anything", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "ai-dev-cli-"));
     try {

@@ -25,7 +25,7 @@ export async function openTestDatabase(options: { migrate?: boolean } = {}): Pro
   } else {
     app = await openDatabase({ kind: "pglite", dataDir: undefined });
   }
-  if (options.migrate !== false) await migrateToLatest(app.db);
+  if (options.migrate !== false) await migrateToLatest(app.db, schema);
   return {
     ...app,
     schema,
@@ -33,7 +33,11 @@ export async function openTestDatabase(options: { migrate?: boolean } = {}): Pro
       await app.close();
       if (url && schema) {
         const name = schema;
-        await withAdminClient(url, (client) => client.query(`DROP SCHEMA ${quoteIdent(name)} CASCADE`));
+        // The run queue keeps pg-boss's tables in a schema beside the app's (src/queue/run-queue.ts).
+        await withAdminClient(url, async (client) => {
+          await client.query(`DROP SCHEMA IF EXISTS ${quoteIdent(`${name}_pgboss`)} CASCADE`);
+          await client.query(`DROP SCHEMA ${quoteIdent(name)} CASCADE`);
+        });
       }
     },
   };

@@ -1,0 +1,144 @@
+/**
+ * The overhead of the budget check around one model call (reserve before, settle after: two statements),
+ * measured as a ratio to one plain `SELECT 1` round trip on the same connection. PGlite always; the
+ * PostgreSQL server of DATABASE_URL when it is set (in a private schema, dropped afterwards).
+ */
+import { randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import { sql } from "kysely";
+import { openBudgets } from "../../src/budget/caps.ts";
+import { reserveBudget } from "../../src/budget/reserve.ts";
+import { settleModelCall } from "../../src/budget/settle.ts";
+import type { Database } from "../../src/db/schema.ts";
+import { openTestDatabase, type TestDatabase } from "../../test/support/database.ts";
+import type { BenchFigures } from "../run.ts";
+
+export const name = "budget-check";
+
+const iterations = 400;
+const warmup = 50;
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+async function measure(
+  db: Kysely<Database>,
+): Promise<{ selectMedianMs: number; checkMedianMs: number; checkP99Ms: number }> {
+  // One connection for both measures, so the ratio compares like with like.
+  return db.connection().execute(async (conn) => {
+    const scopes = [`run:bench-${randomUUID()}`, `repo:bench/app:${randomUUID()}`];
+    await openBudgets(conn, [
+      { scope: scopes[0] as string, capMicros: 1e12, capTokens: 1e12, followsConfig: false },
+      { scope: scopes[1] as string, capMicros: 1e12, capTokens: null, followsConfig: true },
+    ]);
+    const select: number[] = [];
+    const check: number[] = [];
+    const now = new Date();
+    for (let i = 0; i < warmup + iterations; i += 1) {
+      let t = performance.now();
+      await sql`select 1`.execute(conn);
+      const s = performance.now() - t;
+      t = performance.now();
+      const outcome = await reserveBudget(conn, {
+        id: `bench-${i}-${scopes[0]}`,
+        scopes,
+        micros: 50_000,
+        tokens: 5_000,
+        runId: "bench",
+        now,
+        expiresAt: new Date(now.getTime() + 600_000),
+      });
+      if (!outcome.ok) throw new Error("bench reservation refused");
+      await settleModelCall(conn, outcome.reservation, {
+        idempotencyKey: `bench-${i}-${scopes[0]}`,
+        runId: "bench",
+        step: "bench",
+        model: "claude-sonnet-5",
+        requestedModel: null,
+        requestId: null,
+        inputTokens: 100,
+        outputTokens: 50,
+        cacheWrite5mTokens: 0,
+        cacheWrite1hTokens: 0,
+        cacheReadTokens: 4000,
+        costMicros: 1_500,
+        createdAt: now,
+      });
+      const c = performance.now() - t;
+      if (i >= warmup) {
+        select.push(s);
+        check.push(c);
+      }
+    }
+    select.sort((a, b) => a - b);
+    check.sort((a, b) => a - b);
+    return {
+      selectMedianMs: quantile(select, 0.5),
+      checkMedianMs: quantile(check, 0.5),
+      checkP99Ms: quantile(check, 0.99),
+    };
+  });
+}
+
+async function onTarget(
+  kind: "pglite" | "postgres",
+): Promise<{ selectMedianMs: number; checkMedianMs: number; checkP99Ms: number } | null> {
+  const url = process.env.DATABASE_URL;
+  if (kind === "postgres" && !url) return null;
+  // The test helper gives a migrated PGlite, or a private schema on the server; it reads DATABASE_URL.
+  const saved = process.env.DATABASE_URL;
+  if (kind === "pglite") delete process.env.DATABASE_URL;
+  let database: TestDatabase;
+  try {
+    database = await openTestDatabase();
+  } finally {
+    if (saved !== undefined) process.env.DATABASE_URL = saved;
+  }
+  try {
+    return await measure(database.db);
+  } finally {
+    await database.drop();
+  }
+}
+
+export async function run(): Promise<BenchFigures> {
+  const rows: BenchFigures["rows"] = [];
+  const figures: BenchFigures["figures"] = {};
+  const ratios: number[] = [];
+  for (const kind of ["pglite", "postgres"] as const) {
+    const r = await onTarget(kind);
+    if (!r) {
+      rows.push({
+        label: `${kind}: budget check`,
+        value: "skipped (set DATABASE_URL to measure PostgreSQL)",
+      });
+      figures[`budget_check_${kind}_p99_round_trips`] = null;
+      continue;
+    }
+    const median = r.checkMedianMs / r.selectMedianMs;
+    const p99 = r.checkP99Ms / r.selectMedianMs;
+    ratios.push(p99);
+    figures[`budget_check_${kind}_median_round_trips`] = round(median);
+    figures[`budget_check_${kind}_p99_round_trips`] = round(p99);
+    figures[`budget_check_${kind}_median_ms`] = round(r.checkMedianMs, 3);
+    figures[`budget_check_${kind}_p99_ms`] = round(r.checkP99Ms, 3);
+    figures[`select1_${kind}_median_ms`] = round(r.selectMedianMs, 3);
+    rows.push({ label: `${kind}: SELECT 1 median`, value: `${r.selectMedianMs.toFixed(3)} ms` });
+    rows.push({
+      label: `${kind}: reserve+settle median`,
+      value: `${r.checkMedianMs.toFixed(3)} ms = ${median.toFixed(2)} round trips`,
+    });
+    rows.push({
+      label: `${kind}: reserve+settle p99`,
+      value: `${r.checkP99Ms.toFixed(3)} ms = ${p99.toFixed(2)} round trips (target < 3)`,
+    });
+  }
+  // The headline figure is the worst of the measured targets.
+  figures.budget_check_p99_round_trips = ratios.length > 0 ? round(Math.max(...ratios)) : null;
+  return { figures, rows };
+}
+
+function round(value: number, digits = 2): number {
+  return Number(value.toFixed(digits));
+}

@@ -1,0 +1,42 @@
+import type { Probot } from "probot";
+import type { GithubHandlerDeps } from "./deps.ts";
+import { registerInstallationHandlers } from "./installation.ts";
+import { registerIssueCommentHandlers } from "./issue-comment.ts";
+import { registerIssueHandlers } from "./issues.ts";
+import { registerPullRequestHandlers } from "./pull-request.ts";
+import { registerPullRequestReviewHandlers } from "./pull-request-review.ts";
+import { recordOnly } from "./record-only.ts";
+
+export type { GithubHandlerDeps } from "./deps.ts";
+
+/** The events the app acts on; the others are recorded once and otherwise left alone. */
+const handledEvents = new Set([
+  "issues.labeled",
+  "issue_comment.created",
+  "pull_request_review.submitted",
+  "pull_request_review_comment.created",
+  "pull_request.closed",
+  "installation.created",
+  "installation.deleted",
+  "installation.suspend",
+  "installation.unsuspend",
+  "installation.new_permissions_accepted",
+]);
+
+/**
+ * GitHub webhooks. Probot has already checked X-Hub-Signature-256 against the raw body before parsing
+ * it, so every payload here is signed by GitHub. GitHub gives a delivery 10 s and never retries it by
+ * itself: each handler commits before the 2xx goes out, and a database error answers 500.
+ */
+export function registerGithubHandlers(app: Probot, deps: GithubHandlerDeps): void {
+  registerIssueHandlers(app, deps);
+  registerIssueCommentHandlers(app, deps);
+  registerPullRequestReviewHandlers(app, deps);
+  registerPullRequestHandlers(app, deps);
+  registerInstallationHandlers(app, deps);
+  app.onAny(async (context) => {
+    const action = (context.payload as { action?: string }).action;
+    if (!handledEvents.has(action ? `${context.name}.${action}` : context.name))
+      await recordOnly(context, deps);
+  });
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import path from "node:path";
+import { Probot } from "probot";
+import { githubIssueThread } from "../../adapters/github/issue-thread.ts";
+import { type GithubHandlerDeps, registerGithubHandlers } from "../../handlers/github/index.ts";
+import type { AppDatabase } from "../db/connect.ts";
+import { loadWorkflows } from "../engine/load-workflows.ts";
+import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
+import { pluginCatalog } from "../plugins/catalog.ts";
+import { RunQueue, type RunQueueOptions } from "../queue/run-queue.ts";
+import type { CommandDeps } from "../runs/commands.ts";
+import type { RunRef } from "../runs/issue-thread.ts";
+import { type EngineServices, startRunWorker } from "../runs/worker.ts";
+import { healthHandler } from "../server/health.ts";
+import { type StartedServer, startServer } from "../server/start-server.ts";
+import { appVersion } from "../version.ts";
+import type { AppContext } from "./app-context.ts";
+import { engineServices } from "./engine-services.ts";
+
+export const repoRoot = path.resolve(import.meta.dirname, "..", "..");
+
+export interface RuntimeOptions {
+  /** Serve webhooks and /healthz. */
+  web: boolean;
+  /** Execute queued runs in this process. */
+  worker: boolean;
+  /** The queue's retry settings (tests shorten them). */
+  queue?: Pick<RunQueueOptions, "retryLimit" | "retryDelaySeconds">;
+  /** Replaces what steps act with, per run (tests pass recording adapters). */
+  engineFor?: (ref: RunRef) => Promise<EngineServices>;
+  pollingIntervalSeconds?: number;
+}
+
+export interface Runtime {
+  workflows: WorkflowRegistry;
+  queue: RunQueue;
+  server: StartedServer | undefined;
+  stop(): Promise<void>;
+}
+
+/** The workflows of the configured directory, with prompts from prompts/ beside it. */
+export function loadConfiguredWorkflows(context: AppContext): WorkflowRegistry {
+  const dir = path.resolve(
+    context.loaded.file ? path.dirname(context.loaded.file) : process.cwd(),
+    context.loaded.config.workflows.config_dir,
+  );
+  return loadWorkflows({ dir, promptsDir: path.join(repoRoot, "prompts"), catalog: pluginCatalog });
+}
+
+/**
+ * Puts the app together on an open, migrated database: the durable queue, the webhook server, and the
+ * worker that executes runs. `npm start` runs both in one process; `ai-dev worker` only the worker.
+ */
+export async function startRuntime(
+  context: AppContext,
+  database: AppDatabase,
+  options: RuntimeOptions,
+): Promise<Runtime> {
+  const { settings, loaded, log } = context;
+  const workflows = loadConfiguredWorkflows(context);
+  const queue = new RunQueue(database, options.queue ?? {});
+  await queue.start();
+  const db = database.db;
+  const isRegistered = settings.appId !== undefined && settings.privateKey !== undefined;
+  const secrets = loaded.secrets;
+
+  let stopWorker: (() => Promise<void>) | undefined;
+  if (options.worker && isRegistered) {
+    // An app-authenticated Probot, for installation tokens outside of any webhook.
+    const probot = new Probot({
+      appId: settings.appId as number,
+      privateKey: settings.privateKey as string,
+      baseUrl: settings.githubBaseUrl,
+      log,
+    });
+    const engineFor = options.engineFor ?? ((ref) => engineServices(context, database, ref));
+    const worker = await startRunWorker({
+      db,
+      queue,
+      log: log.child({ component: "worker" }),
+      workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      concurrency: loaded.config.system.max_concurrent_agents,
+      workflows,
+      appName: loaded.config.system.name,
+      secrets,
+      ...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
+      engineFor,
+      threadFor: async (ref) => githubIssueThread(await probot.auth(ref.installationId), ref),
+    });
+    stopWorker = worker.stop;
+  } else if (options.worker) {
+    log.warn("the app is not registered yet (no APP_ID / PRIVATE_KEY): runs wait in the queue until it is");
+  }
+
+  let server: StartedServer | undefined;
+  if (options.web) {
+    let mode: "app" | "setup" = "setup";
+    const commands: CommandDeps = { db };
+    const handlerDeps: GithubHandlerDeps = {
+      db,
+      log,
+      config: loaded.config,
+      intake: { db, queue, workflows },
+      commands,
+    };
+    server = await startServer({
+      settings,
+      log,
+      handlers: [
+        healthHandler({ db, databaseKind: database.target.kind, version: appVersion, mode: () => mode }),
+      ],
+      app: (app) => registerGithubHandlers(app, handlerDeps),
+    });
+    mode = server.mode;
+  }
+
+  return {
+    workflows,
+    queue,
+    server,
+    stop: async () => {
+      await server?.server.stop();
+      await stopWorker?.();
+      await queue.stop();
+    },
+  };
+}

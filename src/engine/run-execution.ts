@@ -1,0 +1,66 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Database } from "../db/schema.ts";
+import type { PluginAdapters } from "../plugins/catalog.ts";
+import type { AgentPort } from "./agent-port.ts";
+import type { LoadedWorkflow, WorkflowRegistry } from "./loaded-workflow.ts";
+import type { ModelPort } from "./model-port.ts";
+import type { RunRecord, StepRunRecord } from "./run-store.ts";
+
+/** What executeRun needs besides the database: everything that acts or decides time is passed in. */
+export interface ExecuteRunDeps {
+  workflows: WorkflowRegistry;
+  adapters: Partial<PluginAdapters>;
+  model: ModelPort;
+  agents: AgentPort;
+  log: Logger;
+  /** Names this process in the run's lease. */
+  workerId: string;
+  clock?: () => Date;
+  /** How retry backoff waits; tests pass one that records the delay and returns at once. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Aborts the run at the next safe point (shutdown); the run stays resumable. */
+  signal?: AbortSignal;
+  /** How long a lease lasts without renewal; renewed every third of it while the run executes. */
+  leaseMs?: number;
+  /** Secret values to scrub from stored step inputs and outputs (API keys, tokens). */
+  secrets?: readonly string[];
+  /** Called after each step is recorded (succeeded, failed or skipped), e.g. to update a progress comment. */
+  onStepFinished?: () => Promise<void>;
+}
+
+/** A step's state as later steps read it: steps.<name>.status and steps.<name>.outputs. */
+export interface StepState {
+  status: string;
+  outputs: Record<string, unknown>;
+}
+
+/** The state of one executeRun call: the run, what its finished steps produced, and how to act. */
+export interface RunExecution {
+  db: Kysely<Database>;
+  deps: ExecuteRunDeps;
+  run: RunRecord;
+  workflow: LoadedWorkflow;
+  log: Logger;
+  /** Aborted on shutdown, on a lost lease, or when a cancel request is seen. */
+  signal: AbortSignal;
+  clock: () => Date;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  variables: Record<string, unknown>;
+  steps: Record<string, StepState>;
+  rollbackRows: Map<string, StepRunRecord>;
+  costUsdMicros: number;
+}
+
+const slots = ["task_management", "version_control", "documentation", "communication"] as const;
+
+/** The names `${…}` and `if:` expressions can read at this point of the run. */
+export function expressionScope(exec: RunExecution): Record<string, unknown> {
+  return {
+    ...exec.variables,
+    steps: exec.steps,
+    context: exec.run.context,
+    run: { id: exec.run.id, workflow: exec.run.workflow },
+    plugins: Object.fromEntries(slots.map((slot) => [slot, exec.deps.adapters[slot] !== undefined])),
+  };
+}

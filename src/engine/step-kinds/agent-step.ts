@@ -1,0 +1,19 @@
+import type { AgentName } from "../agent-port.ts";
+import type { StepContext, StepOutputs } from "./step-context.ts";
+
+/** Runs an agent to completion; its result is the step's outputs. */
+export async function executeAgentStep(
+  agent: AgentName,
+  inputs: Record<string, unknown>,
+  ctx: StepContext,
+): Promise<StepOutputs> {
+  const result = await ctx.agents.run(agent, inputs, {
+    runId: ctx.runId,
+    stepName: ctx.stepKey,
+    idempotencyKey: ctx.idempotencyKey,
+    signal: ctx.signal,
+    log: ctx.log,
+  });
+  if (typeof result.costUsd === "number" && Number.isFinite(result.costUsd)) ctx.addCost(result.costUsd);
+  return result;
+}

@@ -1,0 +1,29 @@
+import type { Logger } from "pino";
+import type { z } from "zod";
+
+/** One action a plugin slot offers: what it takes, what it returns, and whether it changes anything. */
+export interface ActionSpec {
+  description: string;
+  input: z.ZodObject;
+  output: z.ZodObject;
+  /** True when the action writes somewhere: the engine then passes an idempotency key and offers rollback. */
+  sideEffects: boolean;
+}
+
+/** What every adapter call receives besides its input. */
+export interface PluginCallContext {
+  runId: string;
+  stepName: string;
+  /** Stable across retries and resumes of the same step: an adapter that writes uses it to write once. */
+  idempotencyKey: string;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** The adapter interface of a slot, derived from its action specs so the types are never written twice. */
+export type AdapterFor<Actions extends Record<string, ActionSpec>> = {
+  [K in keyof Actions]: (
+    input: z.output<Actions[K]["input"]>,
+    ctx: PluginCallContext,
+  ) => Promise<z.input<Actions[K]["output"]>>;
+};

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import type { ActionSpec, AdapterFor } from "./action-spec.ts";
+
+/** A task as every tracker (Jira, Linear, GitHub Issues) is normalized to. */
+export const taskSchema = z.object({
+  key: z.string().min(1).describe("The tracker's key: PROJ-123, ENG-42, or owner/repo#12."),
+  title: z.string(),
+  description: z.string().describe("The body as the reporter wrote it: untrusted text."),
+  status: z.string(),
+  type: z.string().nullable().default(null).describe("bug, story, task… as the tracker names it."),
+  url: z.string(),
+  labels: z.array(z.string()).default([]),
+});
+export type Task = z.infer<typeof taskSchema>;
+
+/** The statuses a workflow may move a task to; each adapter maps them to its tracker's own. */
+export const taskStatusSchema = z.enum(["todo", "in_progress", "in_review", "done", "blocked"]);
+
+const taskKey = z.string().min(1).describe("The task's key, as get_task returns it.");
+
+export const taskManagementActions = {
+  get_task: {
+    description: "Reads a task with its title, description and status.",
+    input: z.strictObject({ task_key: taskKey }),
+    output: taskSchema,
+    sideEffects: false,
+  },
+  update_status: {
+    description: "Moves a task to a normalized status.",
+    input: z.strictObject({ task_key: taskKey, status: taskStatusSchema }),
+    output: z.object({ task_key: z.string(), status: z.string() }),
+    sideEffects: true,
+  },
+  add_comment: {
+    description: "Adds a comment to a task.",
+    input: z.strictObject({ task_key: taskKey, body: z.string().min(1) }),
+    output: z.object({ comment_id: z.string(), url: z.string().nullable().default(null) }),
+    sideEffects: true,
+  },
+  link_pull_request: {
+    description: "Links a pull request to a task (a remote link, an attachment or a mention).",
+    input: z.strictObject({
+      task_key: taskKey,
+      pull_request_url: z.string().min(1),
+      title: z.string().optional(),
+    }),
+    output: z.object({ linked: z.boolean() }),
+    sideEffects: true,
+  },
+  create_subtasks: {
+    description: "Creates subtasks under a task, one per entry.",
+    input: z.strictObject({
+      parent_key: taskKey,
+      subtasks: z
+        .array(z.strictObject({ title: z.string().min(1), description: z.string().default("") }))
+        .min(1),
+    }),
+    output: z.object({ subtasks: z.array(z.object({ key: z.string(), url: z.string() })) }),
+    sideEffects: true,
+  },
+} satisfies Record<string, ActionSpec>;
+
+export type TaskManagementAdapter = AdapterFor<typeof taskManagementActions>;

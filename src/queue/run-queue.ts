@@ -1,0 +1,80 @@
+import type { Kysely } from "kysely";
+import { fromKysely, fromPglite, PgBoss } from "pg-boss";
+import type { AppDatabase } from "../db/connect.ts";
+import type { Database } from "../db/schema.ts";
+
+export const runQueueName = "runs";
+export const deadRunQueueName = "runs-dead";
+
+export interface RunJob {
+  runId: string;
+}
+
+export interface RunQueueOptions {
+  /** A job not finished within this many seconds is retried: longer than the longest allowed run. */
+  expireInSeconds?: number;
+  /** Attempts after the first before a job goes to the dead-letter queue. */
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+}
+
+/**
+ * The durable queue of runs: pg-boss on the app's own database (PGlite included), so a queued run
+ * survives a crash and any number of worker processes share the work on PostgreSQL.
+ */
+export class RunQueue {
+  readonly boss: PgBoss;
+  readonly #options: Required<RunQueueOptions>;
+  /** pg-boss's schema: beside the app's own when it has one, so apps sharing a server never mix queues. */
+  readonly schema: string;
+
+  constructor(database: AppDatabase, options: RunQueueOptions = {}) {
+    this.#options = {
+      expireInSeconds: options.expireInSeconds ?? 4 * 60 * 60,
+      retryLimit: options.retryLimit ?? 2,
+      retryDelaySeconds: options.retryDelaySeconds ?? 30,
+    };
+    const appSchema = database.target.kind === "postgres" ? database.target.schema : undefined;
+    this.schema = appSchema ? `${appSchema}_pgboss` : "pgboss";
+    const common = { schema: this.schema, schedule: false };
+    if (database.pglite) {
+      this.boss = new PgBoss({ ...common, db: fromPglite(database.pglite), backend: "pglite" });
+    } else if (database.target.kind === "postgres") {
+      this.boss = new PgBoss({ ...common, connectionString: database.target.url, max: 4 });
+    } else {
+      throw new Error("the run queue needs PGlite or a PostgreSQL URL");
+    }
+  }
+
+  /** Creates pg-boss's tables and the queues; safe to call from every process at once. */
+  async start(): Promise<void> {
+    await this.boss.start();
+    await this.boss.createQueue(deadRunQueueName, { retentionSeconds: 30 * 24 * 3600 });
+    await this.boss.createQueue(runQueueName, {
+      expireInSeconds: this.#options.expireInSeconds,
+      retryLimit: this.#options.retryLimit,
+      retryDelay: this.#options.retryDelaySeconds,
+      retryBackoff: true,
+      deadLetter: deadRunQueueName,
+    });
+  }
+
+  /**
+   * Queues a run inside the caller's transaction, so the job exists exactly when the run row and the
+   * delivery do. Jobs of one target share a group, which runs one at a time.
+   */
+  async enqueue(trx: Kysely<Database>, job: RunJob, targetKey: string): Promise<string> {
+    // The transaction's Kysely satisfies pg-boss's executeQuery shape.
+    const id = await this.boss.send(runQueueName, job, {
+      db: fromKysely(trx as Parameters<typeof fromKysely>[0]),
+      group: { id: targetKey },
+    });
+    if (!id) throw new Error(`pg-boss did not queue run ${job.runId}`);
+    return id;
+  }
+
+  async stop(): Promise<void> {
+    // close: false: the database belongs to the app, which closes it after the queue stops.
+    await this.boss.stop({ graceful: true, close: false, timeout: 10_000 });
+  }
+}

@@ -1,0 +1,103 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema.ts";
+import type { LoadedWorkflow } from "../engine/loaded-workflow.ts";
+import { getRun, listStepRuns, type StepRunRecord } from "../engine/run-store.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { IssueThread } from "./issue-thread.ts";
+import { renderProgressComment } from "./progress-comment.ts";
+
+/**
+ * Keeps a run's progress comment in step with its state. The comment id is stored with the run, so a
+ * retried job or a resumed run edits the same comment instead of posting a second one.
+ */
+export class RunReporter {
+  readonly #db: Kysely<Database>;
+  readonly #runId: string;
+  readonly #thread: IssueThread;
+  readonly #workflow: LoadedWorkflow;
+  readonly #appName: string;
+  readonly #log: Logger;
+  #commentId: number | undefined;
+  #lastBody = "";
+
+  constructor(options: {
+    db: Kysely<Database>;
+    runId: string;
+    thread: IssueThread;
+    workflow: LoadedWorkflow;
+    appName: string;
+    log: Logger;
+    commentId: number | null;
+  }) {
+    this.#db = options.db;
+    this.#runId = options.runId;
+    this.#thread = options.thread;
+    this.#workflow = options.workflow;
+    this.#appName = options.appName;
+    this.#log = options.log;
+    this.#commentId = options.commentId ?? undefined;
+  }
+
+  /** Posts or edits the comment with the run's current state; a GitHub hiccup never fails the run. */
+  async update(notes: readonly string[] = []): Promise<void> {
+    try {
+      await this.#publish(notes);
+    } catch (err) {
+      this.#log.warn({ err, runId: this.#runId }, "progress comment not updated");
+    }
+  }
+
+  async #publish(notes: readonly string[]): Promise<void> {
+    const run = await getRun(this.#db, this.#runId);
+    if (!run) return;
+    const stepRuns = await listStepRuns(this.#db, this.#runId);
+    const pullRequest = pullRequestOf(this.#workflow, stepRuns);
+    if (pullRequest) {
+      await this.#db
+        .updateTable("runs")
+        .set({ pull_request_number: pullRequest.number })
+        .where("id", "=", this.#runId)
+        .execute();
+    }
+    const body = renderProgressComment({
+      appName: this.#appName,
+      run,
+      stepNames: this.#workflow.definition.steps.map((s) => s.name),
+      stepRuns,
+      pullRequestUrl: pullRequest?.url,
+      notes,
+    });
+    if (body === this.#lastBody) return;
+    if (this.#commentId === undefined) {
+      this.#commentId = await this.#thread.comment(body);
+      await this.#db
+        .updateTable("runs")
+        .set({ progress_comment_id: this.#commentId })
+        .where("id", "=", this.#runId)
+        .execute();
+    } else {
+      await this.#thread.editComment(this.#commentId, body);
+    }
+    this.#lastBody = body;
+  }
+}
+
+/** The pull request a run opened: the output of its version_control open_pull_request step. */
+export function pullRequestOf(
+  workflow: LoadedWorkflow,
+  stepRuns: readonly StepRunRecord[],
+): { number: number; url: string } | undefined {
+  const openers = new Set(
+    workflow.definition.steps
+      .filter((s) => s.plugin === "version_control" && s.action === "open_pull_request")
+      .map((s) => s.name),
+  );
+  for (const step of stepRuns) {
+    if (!openers.has(step.stepName) || step.status !== "succeeded") continue;
+    const outputs = step.outputs as { number?: unknown; url?: unknown } | null;
+    if (typeof outputs?.number === "number" && typeof outputs.url === "string") {
+      return { number: outputs.number, url: outputs.url };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,87 @@
+import { z } from "zod";
+
+/**
+ * Every trigger, from any source, becomes one of these before anything else happens: a typed request
+ * the rest of the code switches on. Handlers build it; the intake stores it as the run's context, so a
+ * worker (maybe another process, after a restart) has all it needs without the original webhook.
+ */
+const repositoryRef = z.object({
+  owner: z.string().min(1),
+  name: z.string().min(1),
+  /** owner/name */
+  fullName: z.string().min(1),
+});
+
+const target = z.object({
+  kind: z.enum(["issue", "pull_request"]),
+  number: z.int().positive(),
+  /** The title and body as they were when the trigger fired: edits later are not instructions. */
+  title: z.string(),
+  body: z.string(),
+  url: z.string(),
+});
+
+const trigger = z.object({
+  source: z.enum(["github", "jira", "linear"]),
+  deliveryId: z.string().min(1),
+  /** e.g. issues.labeled, issue_comment.created */
+  event: z.string().min(1),
+  actor: z.object({ login: z.string().min(1), id: z.int() }),
+  installationId: z.int().positive(),
+  repository: repositoryRef,
+  target,
+});
+
+export const runRequestSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("implement"), workflow: z.string().min(1), trigger, label: z.string() }),
+  z.object({ kind: z.literal("plan"), workflow: z.string().min(1), trigger, notes: z.string() }),
+  z.object({
+    kind: z.literal("revise"),
+    workflow: z.string().min(1),
+    trigger,
+    /** The review or comment text that asked for changes, snapshotted at trigger time. */
+    instructions: z.string(),
+    reviewId: z.int().optional(),
+    commentId: z.int().optional(),
+  }),
+]);
+
+export type RunRequest = z.infer<typeof runRequestSchema>;
+export type RunTrigger = z.infer<typeof trigger>;
+export type RepositoryRef = z.infer<typeof repositoryRef>;
+
+/**
+ * Work that must not run twice at once shares a key: a label and /plan per target and workflow, a
+ * review and its comments per review. A /revise comment has none: it queues behind the active run.
+ */
+export function activeKeyOf(request: RunRequest): string | null {
+  const base = targetKeyOf(request.trigger);
+  if (request.kind !== "revise") return `${base}:${request.workflow}`;
+  return request.reviewId ? `${base}:review:${request.reviewId}` : null;
+}
+
+/** Runs for one issue or PR execute one at a time, in order: pg-boss groups jobs by this. */
+export function targetKeyOf(triggerInfo: RunTrigger): string {
+  return `${triggerInfo.source}:${triggerInfo.repository.fullName}#${triggerInfo.target.number}`;
+}
+
+/** The inputs a workflow receives; the request's untrusted text travels as data, never as instructions. */
+export function workflowInputsOf(request: RunRequest): Record<string, unknown> {
+  const { trigger: t } = request;
+  const common = {
+    repository: t.repository.fullName,
+    number: t.target.number,
+    title: t.target.title,
+    body: t.target.body,
+    url: t.target.url,
+    actor: t.actor.login,
+  };
+  switch (request.kind) {
+    case "implement":
+      return common;
+    case "plan":
+      return { ...common, notes: request.notes };
+    case "revise":
+      return { ...common, instructions: request.instructions };
+  }
+}

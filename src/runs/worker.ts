@@ -1,0 +1,176 @@
+import type { Kysely } from "kysely";
+import type { Job } from "pg-boss";
+import type { Database } from "../db/schema.ts";
+import { executeRun } from "../engine/execute-run.ts";
+import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
+import type { ExecuteRunDeps } from "../engine/run-execution.ts";
+import { isFinished } from "../engine/run-status.ts";
+import { finishRun } from "../engine/run-store.ts";
+import { type Logger, scrubSecrets } from "../logging/logger.ts";
+import { deadRunQueueName, type RunJob, type RunQueue, runQueueName } from "../queue/run-queue.ts";
+import { audit } from "./audit.ts";
+import type { IssueThread, RunRef } from "./issue-thread.ts";
+import { RunReporter } from "./run-reporter.ts";
+
+/** What one run's steps act with: its adapters, the budgeted model and the agents. */
+export type EngineServices = Pick<ExecuteRunDeps, "adapters" | "model" | "agents">;
+
+export interface RunWorkerDeps {
+  db: Kysely<Database>;
+  queue: RunQueue;
+  log: Logger;
+  /** Names this process in run leases and logs. */
+  workerId: string;
+  /** Runs this process executes at once (max_concurrent_agents). */
+  concurrency: number;
+  workflows: WorkflowRegistry;
+  /** What a run's steps act with. */
+  engineFor: (ref: RunRef) => Promise<EngineServices>;
+  /** Where a run reports: the thread of the issue or PR that asked for it. */
+  threadFor: (ref: RunRef) => Promise<IssueThread>;
+  appName: string;
+  /** Secret values scrubbed from what a run stores and says. */
+  secrets: readonly string[];
+  /** How a run executes; the engine's executeRun unless a test says otherwise. */
+  execute?: typeof executeRun;
+  /** How often an idle worker looks for jobs, in seconds (pg-boss's minimum is 0.5). */
+  pollingIntervalSeconds?: number;
+}
+
+/**
+ * Executes queued runs: one pg-boss job per run, runs of one issue or PR one at a time (a /revise waits
+ * for the run before it), at most `concurrency` at once in this process. A job whose run cannot finish
+ * (the process died, a worker holds its lease) is retried by pg-boss; one that keeps failing lands in
+ * the dead-letter queue, and its run is marked failed where /status and the progress comment show it.
+ */
+export async function startRunWorker(deps: RunWorkerDeps): Promise<{ stop(): Promise<void> }> {
+  const { boss } = deps.queue;
+  const polling = { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 };
+  const workId = await boss.work<RunJob>(
+    runQueueName,
+    { ...polling, localConcurrency: deps.concurrency, groupConcurrency: 1 },
+    async ([job]) => {
+      if (job) await executeJob(deps, job);
+    },
+  );
+  const deadId = await boss.work<RunJob>(deadRunQueueName, polling, async ([job]) => {
+    if (job) await markDeadLettered(deps, job.data.runId);
+  });
+  return {
+    stop: async () => {
+      await boss.offWork(runQueueName, { id: workId, wait: true });
+      await boss.offWork(deadRunQueueName, { id: deadId, wait: true });
+    },
+  };
+}
+
+async function executeJob(deps: RunWorkerDeps, job: Job<RunJob>): Promise<void> {
+  const { runId } = job.data;
+  const log = deps.log.child({ runId, jobId: job.id, attempt: job.retryCount + 1 });
+  try {
+    const prepared = await prepare(deps, runId, log);
+    if (!prepared) return;
+    const { reporter, ref } = prepared;
+    const execute = deps.execute ?? executeRun;
+    const outcome = await execute(deps.db, runId, {
+      ...(await deps.engineFor(ref)),
+      workflows: deps.workflows,
+      secrets: deps.secrets,
+      log,
+      workerId: deps.workerId,
+      signal: job.signal,
+      onStepFinished: () => reporter.update(),
+    });
+    await reporter.update();
+    if (!isFinished(outcome.status)) {
+      // Interrupted (shutdown) or leased by a worker that may have died: let pg-boss try again later.
+      throw new Error(
+        outcome.executed ? "the run was interrupted and will resume" : "another worker holds the run's lease",
+      );
+    }
+  } catch (error) {
+    await audit(deps.db, {
+      actor: "ai-dev",
+      action: "run.attempt_failed",
+      runId,
+      details: {
+        error: scrubSecrets(error instanceof Error ? error.message : String(error), deps.secrets),
+        attempt: job.retryCount + 1,
+      },
+    });
+    log.warn({ err: error }, "run attempt failed; pg-boss retries it");
+    throw error;
+  }
+}
+
+async function prepare(
+  deps: RunWorkerDeps,
+  runId: string,
+  log: Logger,
+): Promise<{ reporter: RunReporter; ref: RunRef } | undefined> {
+  const row = await deps.db
+    .selectFrom("runs")
+    .select([
+      "workflow",
+      "status",
+      "installation_id",
+      "repository",
+      "target_number",
+      "progress_comment_id",
+      "created_at",
+    ])
+    .where("id", "=", runId)
+    .executeTakeFirst();
+  if (!row) {
+    log.warn("job for a run that does not exist; dropped");
+    return undefined;
+  }
+  const workflow = deps.workflows.get(row.workflow);
+  if (!workflow || row.installation_id === null || !row.repository || row.target_number === null) {
+    throw new Error(`run ${runId} cannot report: workflow ${row.workflow} or its target is unknown`);
+  }
+  const ref: RunRef = {
+    runId,
+    createdAt: row.created_at,
+    installationId: Number(row.installation_id),
+    repository: row.repository,
+    number: row.target_number,
+  };
+  const reporter = new RunReporter({
+    db: deps.db,
+    runId,
+    thread: await deps.threadFor(ref),
+    workflow,
+    appName: deps.appName,
+    log,
+    commentId: row.progress_comment_id === null ? null : Number(row.progress_comment_id),
+  });
+  return { reporter, ref };
+}
+
+/** A job that exhausted its retries: its run fails with the last attempt's error, said where it was asked. */
+async function markDeadLettered(deps: RunWorkerDeps, runId: string): Promise<void> {
+  const run = await deps.db.selectFrom("runs").select(["status"]).where("id", "=", runId).executeTakeFirst();
+  if (!run || isFinished(run.status as Parameters<typeof isFinished>[0])) return;
+  const last = await deps.db
+    .selectFrom("audit_log")
+    .select(["details"])
+    .where("run_id", "=", runId)
+    .where("action", "=", "run.attempt_failed")
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+  const lastError = (last?.details as { error?: string } | undefined)?.error ?? "unknown error";
+  const error = {
+    code: "dead_lettered",
+    message: `the run gave up after its retries; the last attempt failed with: ${lastError}. Label the issue again or comment /plan to start over.`,
+  };
+  await finishRun(deps.db, runId, { status: "failed", now: new Date(), error });
+  await audit(deps.db, { actor: "ai-dev", action: "run.dead_lettered", runId, details: { lastError } });
+  deps.log.error({ runId, lastError }, "run dead-lettered");
+  try {
+    const prepared = await prepare(deps, runId, deps.log.child({ runId }));
+    await prepared?.reporter.update();
+  } catch (err) {
+    deps.log.warn({ err, runId }, "progress comment of a dead-lettered run not updated");
+  }
+}

@@ -1,0 +1,61 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { ModelClient, type ModelClientOptions } from "../../src/ai/client.ts";
+import { builtInPrices } from "../../src/ai/pricing-table.ts";
+import { openBudgets } from "../../src/budget/caps.ts";
+import { createLogger } from "../../src/logging/logger.ts";
+import type { TestDatabase } from "../support/database.ts";
+import type { ScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
+
+export const testNow = new Date("2026-11-27T10:00:00Z");
+
+/** A client on the scripted server whose waits are recorded instead of slept. */
+export function scriptedClient(
+  api: ScriptedAnthropic,
+  test: TestDatabase,
+  overrides: Partial<ModelClientOptions> = {},
+): { client: ModelClient; waits: number[] } {
+  const waits: number[] = [];
+  let id = 0;
+  const client = new ModelClient({
+    anthropic: new Anthropic({ apiKey: "sk-ant-test-key", baseURL: api.url, maxRetries: 0 }),
+    db: test.db,
+    prices: builtInPrices,
+    defaultModel: "claude-opus-4-8",
+    logger: createLogger({ level: "silent" }),
+    clock: () => testNow,
+    newId: () => `res-${++id}`,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    random: () => 0.5,
+    retry: { baseDelayMs: 10, maxDelayMs: 100 },
+    ...overrides,
+  });
+  return { client, waits };
+}
+
+let opened = 0;
+/** Budget rows for one test's run: generous unless a cap is given. */
+export async function openRunBudget(
+  test: TestDatabase,
+  caps: { runMicros?: number; monthMicros?: number } = {},
+): Promise<{ runId: string; scopes: string[] }> {
+  opened += 1;
+  const runId = `run-${opened}-${Math.random().toString(36).slice(2, 8)}`;
+  const scopes = [`run:${runId}`, `repo:acme/shop-${runId}:2026-11`];
+  await openBudgets(test.db, [
+    {
+      scope: scopes[0] as string,
+      capMicros: caps.runMicros ?? 50_000_000,
+      capTokens: 10_000_000,
+      followsConfig: false,
+    },
+    {
+      scope: scopes[1] as string,
+      capMicros: caps.monthMicros ?? 500_000_000,
+      capTokens: null,
+      followsConfig: true,
+    },
+  ]);
+  return { runId, scopes };
+}

@@ -1,0 +1,234 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRun } from "../../src/engine/create-run.ts";
+import { executeRun } from "../../src/engine/execute-run.ts";
+import { loadWorkflows } from "../../src/engine/load-workflows.ts";
+import { getRun, listStepRuns } from "../../src/engine/run-store.ts";
+import { createLiquid, parsePromptTemplate } from "../../src/engine/template.ts";
+import { validateWorkflowFiles } from "../../src/engine/validate-command.ts";
+import { pluginCatalog } from "../../src/plugins/catalog.ts";
+import { openTestDatabase, type TestDatabase } from "../support/database.ts";
+import { recordingAdapters, recordingAgents, recordingModel, testDeps } from "./support/recording-ports.ts";
+
+const root = path.join(import.meta.dirname, "..", "..");
+const workflowsDir = path.join(root, "workflows");
+const promptsDir = path.join(root, "prompts");
+const workflows = loadWorkflows({ dir: workflowsDir, promptsDir, catalog: pluginCatalog });
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await openTestDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+/** A model that answers each prompt file with a plausible JSON answer. */
+function plausibleModel() {
+  return recordingModel((request) => {
+    if (request.system.includes("pull request titles")) {
+      return { json: { title: "Add a dark mode toggle", body: "## What\nA toggle." } };
+    }
+    if (request.system.includes("documentation pages"))
+      return { json: { title: "Dark mode", content: "# Dark mode" } };
+    if (request.system.includes("implementation plan for")) {
+      return {
+        json: {
+          summary: "Add a theme.",
+          steps: [{ title: "Add tokens", detail: "src/theme.ts" }],
+          risks: [],
+        },
+      };
+    }
+    if (request.system.includes("split an implementation plan")) {
+      return { json: { subtasks: [{ title: "Add tokens", description: "In src/theme.ts" }] } };
+    }
+    if (request.system.includes("code review comments")) {
+      return { json: { instructions: ["Rename the toggle"], declined: [], reply: "Will rename it." } };
+    }
+    return { text: "{}" };
+  });
+}
+
+const developer = () =>
+  recordingAgents(() => ({
+    branch: "ai/proj-1-dark-mode",
+    summary: "Added a toggle.",
+    changed_files: ["src/theme.ts"],
+  }));
+
+describe("the shipped workflows", () => {
+  it("all validate, as `ai-dev workflows validate` checks them in CI", () => {
+    expect(workflows.names()).toEqual(["documentation-only", "hotfix", "implement-issue", "plan", "revise"]);
+    const result = validateWorkflowFiles([], { workflowsDir, promptsDir });
+    expect(result).toEqual({ ok: true, output: expect.stringContaining("5 workflow file(s) valid") });
+  });
+
+  it("ship every prompt file, each telling the model that fenced text is data", () => {
+    const liquid = createLiquid(promptsDir);
+    const files = readdirSync(promptsDir).sort();
+    expect(files).toEqual([
+      "code-generation.liquid",
+      "documentation.liquid",
+      "implementation-plan.liquid",
+      "plan-decomposition.liquid",
+      "pr-description.liquid",
+      "review-response.liquid",
+    ]);
+    for (const file of files) {
+      const text = readFileSync(path.join(promptsDir, file), "utf8");
+      const template = parsePromptTemplate(liquid, text, file);
+      const system = text.slice(text.indexOf("=== system ==="), text.indexOf("=== prompt ==="));
+      expect(system, file).toMatch(/<untrusted-data>[\s\S]*never/i);
+      expect(template.variables.length, file).toBeGreaterThan(0);
+    }
+  });
+
+  it("implement-issue goes task → in progress → agent → PR → link → in review → docs → notify", async () => {
+    const runId = await createRun(
+      database.db,
+      { workflow: "implement-issue", inputs: { task_key: "PROJ-1", repository: "acme/app" } },
+      { workflows },
+    );
+    const recording = recordingAdapters();
+    const { model, requests } = plausibleModel();
+    const { agents, runs } = developer();
+    const outcome = await executeRun(
+      database.db,
+      runId,
+      testDeps(workflows, { adapters: recording.adapters, model, agents }),
+    );
+    expect(outcome).toEqual({ status: "succeeded", executed: true });
+    expect(recording.calls.map((c) => `${c.slot}.${c.action}`)).toEqual([
+      "task_management.get_task",
+      "task_management.update_status",
+      "version_control.open_pull_request",
+      "task_management.link_pull_request",
+      "task_management.update_status",
+      "documentation.update_page",
+      "communication.notify",
+    ]);
+    expect(runs[0]).toMatchObject({
+      agent: "development",
+      input: { repository: "acme/app", base_branch: "main" },
+    });
+    expect(recording.callsOf("version_control.open_pull_request")[0]?.input).toEqual({
+      repository: "acme/app",
+      head: "ai/proj-1-dark-mode",
+      base: "main",
+      title: "Add a dark mode toggle",
+      body: "## What\nA toggle.",
+      draft: false,
+    });
+    expect(requests[0]?.prompt).toContain(
+      '<untrusted-data source="task description">\nUsers want a dark theme.',
+    );
+    expect(requests[0]?.prompt).toContain("- src/theme.ts");
+    expect(recording.callsOf("communication.notify")[0]?.input.message).toBe(
+      "Pull request ready for review for PROJ-1: https://github.com/acme/app/pull/7",
+    );
+    expect((await getRun(database.db, runId))?.costUsdMicros).toBe(500_000);
+  });
+
+  it.each([
+    ["plan", { task_key: "PROJ-5", repository: "acme/app" }, ["create_subtasks", "add_comment", "notify"]],
+    [
+      "revise",
+      {
+        repository: "acme/app",
+        pull_number: 7,
+        pull_request_title: "Dark mode",
+        branch: "ai/x",
+        review_comments: "Rename it",
+      },
+      ["comment", "notify"],
+    ],
+    ["documentation-only", { task_key: "PROJ-6" }, ["get_task", "update_page", "add_comment", "notify"]],
+  ])("%s runs to the end with its prompts rendered strictly", async (workflow, inputs, actions) => {
+    const runId = await createRun(database.db, { workflow, inputs }, { workflows });
+    const recording = recordingAdapters();
+    const { agents } = recordingAgents(() => ({ summary: "The theme lives in src/theme.ts." }));
+    const outcome = await executeRun(
+      database.db,
+      runId,
+      testDeps(workflows, { adapters: recording.adapters, model: plausibleModel().model, agents }),
+    );
+    expect(outcome).toEqual({ status: "succeeded", executed: true });
+    expect(recording.calls.map((c) => c.action).filter((a) => actions.includes(a))).toEqual(actions);
+  });
+
+  it("implement-issue skips the docs and the notice when those plugins are not configured", async () => {
+    const runId = await createRun(
+      database.db,
+      { workflow: "implement-issue", inputs: { task_key: "PROJ-2", repository: "acme/app" } },
+      { workflows },
+    );
+    const { adapters } = recordingAdapters();
+    const partial = { task_management: adapters.task_management, version_control: adapters.version_control };
+    const outcome = await executeRun(
+      database.db,
+      runId,
+      testDeps(workflows, { adapters: partial, model: plausibleModel().model, agents: developer().agents }),
+    );
+    expect(outcome.status).toBe("succeeded");
+    const skipped = (await listStepRuns(database.db, runId))
+      .filter((s) => s.status === "skipped")
+      .map((s) => s.stepName);
+    expect(skipped).toEqual(["write_docs", "update_docs", "notify"]);
+  });
+
+  it("hotfix opens its pull request into the release branch, with no docs step", async () => {
+    const runId = await createRun(
+      database.db,
+      {
+        workflow: "hotfix",
+        inputs: { task_key: "PROJ-3", repository: "acme/app", release_branch: "release/2.4" },
+      },
+      { workflows },
+    );
+    const recording = recordingAdapters();
+    const outcome = await executeRun(
+      database.db,
+      runId,
+      testDeps(workflows, {
+        adapters: recording.adapters,
+        model: plausibleModel().model,
+        agents: developer().agents,
+      }),
+    );
+    expect(outcome.status).toBe("succeeded");
+    expect(recording.callsOf("version_control.open_pull_request")[0]?.input.base).toBe("release/2.4");
+    expect(recording.callsOf("documentation.update_page")).toHaveLength(0);
+    expect(workflows.get("hotfix")?.definition.limits?.max_cost_usd).toBeLessThan(
+      workflows.get("implement-issue")?.definition.limits?.max_cost_usd ?? 0,
+    );
+  });
+
+  it("implement-issue deletes the agent's branch and restores the task when opening the PR fails", async () => {
+    const runId = await createRun(
+      database.db,
+      { workflow: "implement-issue", inputs: { task_key: "PROJ-4", repository: "acme/app" } },
+      { workflows },
+    );
+    const recording = recordingAdapters({
+      "version_control.open_pull_request": () => {
+        throw new Error("GitHub answered 422");
+      },
+    });
+    const outcome = await executeRun(
+      database.db,
+      runId,
+      testDeps(workflows, {
+        adapters: recording.adapters,
+        model: plausibleModel().model,
+        agents: developer().agents,
+      }),
+    );
+    expect(outcome.status).toBe("failed");
+    expect(recording.calls.slice(-2).map((c) => [`${c.slot}.${c.action}`, c.input])).toEqual([
+      ["version_control.delete_branch", { repository: "acme/app", branch: "ai/proj-1-dark-mode" }],
+      ["task_management.update_status", { task_key: "PROJ-4", status: "todo" }],
+    ]);
+  });
+});

@@ -1,0 +1,221 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { webhookExample } from "../support/webhook-examples.ts";
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ worker: false });
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+let issueNumber = 100;
+beforeEach(() => {
+  issueNumber += 1;
+  app.github.requests.length = 0;
+});
+
+/** GitHub's issues.labeled example, edited only where the case needs it. */
+function labeled(options: { login?: string; type?: string; label?: string; number?: number } = {}) {
+  const payload = webhookExample("issues", "labeled") as {
+    label: { name: string };
+    issue: { number: number };
+    sender: { login: string; type: string };
+    installation?: { id: number };
+  };
+  payload.label.name = options.label ?? "ai-implement";
+  payload.issue.number = options.number ?? issueNumber;
+  payload.sender.login = options.login ?? "Codertocat";
+  payload.sender.type = options.type ?? "User";
+  payload.installation = { id: installationId };
+  return payload;
+}
+
+async function runsOf(number: number) {
+  return await app.database.db
+    .selectFrom("runs")
+    .selectAll()
+    .where("repository", "=", "Codertocat/Hello-World")
+    .where("target_number", "=", number)
+    .execute();
+}
+
+async function auditOf(action: string, target: string) {
+  return await app.database.db
+    .selectFrom("audit_log")
+    .selectAll()
+    .where("action", "=", action)
+    .where("target", "=", target)
+    .execute();
+}
+
+describe("a label starts work", () => {
+  it("starts exactly one run for a write user, queued with its job", async () => {
+    app.github.roles.set("Codertocat", "write");
+    expect(await app.deliver("issues", labeled())).toBe(200);
+
+    const runs = await runsOf(issueNumber);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ workflow: "implement-issue", status: "queued", actor: "Codertocat" });
+    const jobs = await app.runtime.queue.boss.findJobs("runs", { data: { runId: runs[0]?.id } });
+    expect(jobs).toHaveLength(1);
+    expect(await auditOf("trigger.accepted", `issue#${issueNumber}`)).toHaveLength(1);
+    // Authorization was asked of GitHub, not read from the payload.
+    expect(app.github.requests.map((r) => `${r.method} ${r.path}`)).toContain(
+      "GET /repos/Codertocat/Hello-World/collaborators/Codertocat/permission",
+    );
+  });
+
+  it.each([
+    ["triage", "triage"],
+    ["read", "read"],
+  ])("refuses a %s user, says so once, and starts nothing", async (_, role) => {
+    const login = `user-${role}`;
+    app.github.roles.set(login, role);
+    const id = randomUUID();
+    expect(await app.deliver("issues", labeled({ login }), id)).toBe(200);
+    expect(await app.deliver("issues", labeled({ login }), id)).toBe(200); // redelivered
+
+    expect(await runsOf(issueNumber)).toHaveLength(0);
+    const comments = app.github.comments();
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(`@${login} only people with write access`);
+    expect(comments[0]?.body).toContain(`your role here: ${role}`);
+    const refusals = await auditOf("trigger.refused", `issue#${issueNumber}`);
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]?.details).toMatchObject({ reason: "insufficient_permission", role });
+  });
+
+  it("refuses an outsider GitHub does not know as a collaborator", async () => {
+    expect(await app.deliver("issues", labeled({ login: "someone-else" }))).toBe(200);
+    expect(await runsOf(issueNumber)).toHaveLength(0);
+    expect(app.github.comments()).toHaveLength(1);
+  });
+
+  it.each([
+    ["another bot", "renovate[bot]"],
+    ["the app itself", "ai-dev[bot]"],
+  ])("refuses %s without asking GitHub or answering", async (_, login) => {
+    app.github.roles.set(login, "admin");
+    expect(await app.deliver("issues", labeled({ login, type: "Bot" }))).toBe(200);
+
+    expect(await runsOf(issueNumber)).toHaveLength(0);
+    expect(app.github.comments()).toHaveLength(0);
+    expect(app.github.requests.some((r) => r.path.includes("/permission"))).toBe(false);
+    const refusals = await auditOf("trigger.refused", `issue#${issueNumber}`);
+    expect(refusals[0]?.details).toMatchObject({ reason: "bot" });
+  });
+
+  it("ignores other labels, recording the delivery", async () => {
+    const id = randomUUID();
+    expect(await app.deliver("issues", labeled({ label: "bug" }), id)).toBe(200);
+    expect(await runsOf(issueNumber)).toHaveLength(0);
+    const delivery = await app.database.db
+      .selectFrom("deliveries")
+      .selectAll()
+      .where("id", "=", id)
+      .execute();
+    expect(delivery).toHaveLength(1);
+  });
+});
+
+describe("one trigger, one run", () => {
+  it("gives one run for the same delivery posted 5 times at once", async () => {
+    app.github.roles.set("Codertocat", "write");
+    const id = randomUUID();
+    const statuses = await Promise.all(Array.from({ length: 5 }, () => app.deliver("issues", labeled(), id)));
+
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(await runsOf(issueNumber)).toHaveLength(1);
+    const deliveries = await app.database.db
+      .selectFrom("deliveries")
+      .select("id")
+      .where("id", "=", id)
+      .execute();
+    expect(deliveries).toHaveLength(1);
+  });
+
+  it("gives one active run for labeled → unlabeled → labeled within a second", async () => {
+    app.github.roles.set("Codertocat", "write");
+    const unlabeled = { ...labeled(), action: "unlabeled" };
+    const statuses = await Promise.all([
+      app.deliver("issues", labeled()),
+      app.deliver("issues", unlabeled),
+      app.deliver("issues", labeled()),
+    ]);
+
+    expect(statuses).toEqual([200, 200, 200]);
+    const runs = await runsOf(issueNumber);
+    expect(runs).toHaveLength(1);
+    expect(await auditOf("trigger.duplicate", `issue#${issueNumber}`)).toHaveLength(1);
+  });
+});
+
+describe("commands", () => {
+  function comment(body: string, options: { login?: string; number?: number; pull?: boolean } = {}) {
+    const payload = webhookExample("issue_comment", "created") as {
+      comment: { body: string };
+      issue: { number: number; pull_request?: unknown };
+      sender: { login: string; type: string };
+      installation?: { id: number };
+    };
+    payload.comment.body = body;
+    payload.issue.number = options.number ?? issueNumber;
+    payload.sender.login = options.login ?? "Codertocat";
+    payload.installation = { id: installationId };
+    if (options.pull === false) delete payload.issue.pull_request;
+    return payload;
+  }
+
+  it("/plan from a write user starts the plan workflow with its notes", async () => {
+    app.github.roles.set("Codertocat", "write");
+    expect(
+      await app.deliver("issue_comment", comment("/plan split it by service\nand keep the API stable")),
+    ).toBe(200);
+    const runs = await runsOf(issueNumber);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]?.workflow).toBe("plan");
+    expect((runs[0]?.inputs as { notes?: string } | undefined)?.notes).toBe(
+      "split it by service\nand keep the API stable",
+    );
+  });
+
+  it("a command that is not on the first line does nothing", async () => {
+    app.github.roles.set("Codertocat", "write");
+    expect(await app.deliver("issue_comment", comment("As discussed:\n/plan please"))).toBe(200);
+    expect(await runsOf(issueNumber)).toHaveLength(0);
+    expect(app.github.comments()).toHaveLength(0);
+  });
+
+  it("/status answers with the run's state and /cancel asks it to stop", async () => {
+    app.github.roles.set("Codertocat", "write");
+    await app.deliver("issues", labeled());
+    const [run] = await runsOf(issueNumber);
+
+    expect(await app.deliver("issue_comment", comment("/status"))).toBe(200);
+    expect(await app.deliver("issue_comment", comment("/cancel"))).toBe(200);
+
+    const [status, cancel] = app.github.comments();
+    expect(status?.body).toContain(run?.id);
+    expect(status?.body).toContain("queued");
+    expect(cancel?.body).toContain(`Cancelling \`${run?.id}\``);
+    const after = await runsOf(issueNumber);
+    expect(after[0]?.cancel_requested_at).toBeInstanceOf(Date);
+  });
+
+  it("/revise on an issue explains where it works", async () => {
+    app.github.roles.set("Codertocat", "write");
+    expect(await app.deliver("issue_comment", comment("/revise use tabs", { pull: false }))).toBe(200);
+    expect(await runsOf(issueNumber)).toHaveLength(0);
+    expect(app.github.comments()[0]?.body).toContain("works on pull requests that this app opened");
+  });
+
+  it("a command from a read user is refused like a label", async () => {
+    app.github.roles.set("reader", "read");
+    expect(await app.deliver("issue_comment", comment("/plan", { login: "reader" }))).toBe(200);
+    expect(await runsOf(issueNumber)).toHaveLength(0);
+    expect(app.github.comments()[0]?.body).toContain("only people with write access");
+  });
+});

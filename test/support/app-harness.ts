@@ -1,0 +1,74 @@
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { loadAppContext } from "../../src/cli/app-context.ts";
+import { type Runtime, type RuntimeOptions, startRuntime } from "../../src/cli/runtime.ts";
+import { openTestDatabase, type TestDatabase } from "./database.ts";
+import { FakeGitHub } from "./fake-github.ts";
+import { freePort } from "./free-port.ts";
+import { testPrivateKey, webhookHeaders } from "./webhook-examples.ts";
+
+export const intakeConfig = path.join(import.meta.dirname, "..", "fixtures", "intake", "ai-dev.config.yaml");
+export const webhookSecret = "test-webhook-secret";
+export const installationId = 42;
+
+export interface TestApp {
+  github: FakeGitHub;
+  database: TestDatabase;
+  runtime: Runtime;
+  url: string;
+  /** Posts a signed delivery; returns the HTTP status. */
+  deliver(event: string, payload: unknown, id?: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole app in this process, on a fresh database, talking to a fake GitHub over HTTP as it would
+ * to GitHub Enterprise Server: webhooks in, REST calls out.
+ */
+export async function startTestApp(options: Partial<RuntimeOptions> = {}): Promise<TestApp> {
+  const github = new FakeGitHub();
+  await github.start();
+  const database = await openTestDatabase();
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    APP_ID: "123",
+    PRIVATE_KEY: testPrivateKey(),
+    WEBHOOK_SECRET: webhookSecret,
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: "http",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    LOG_FORMAT: "json",
+    AI_DEV_CONFIG: intakeConfig,
+  };
+  const context = loadAppContext(env);
+  const runtime = await startRuntime(context, database, {
+    web: true,
+    worker: false,
+    pollingIntervalSeconds: 0.5,
+    ...options,
+  });
+  const url = `http://127.0.0.1:${runtime.server?.port ?? port}`;
+  return {
+    github,
+    database,
+    runtime,
+    url,
+    deliver: async (event, payload, id = randomUUID()) => {
+      const body = JSON.stringify(payload);
+      const response = await fetch(`${url}/api/github/webhooks`, {
+        method: "POST",
+        body,
+        headers: webhookHeaders(event, body, webhookSecret, id),
+      });
+      await response.text();
+      return response.status;
+    },
+    stop: async () => {
+      await runtime.stop();
+      await database.drop();
+      await github.stop();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import path from "node:path";
+import { webhookExample } from "./webhook-examples.ts";
+
+const fixtures = path.join(import.meta.dirname, "..", "fixtures", "github");
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(path.join(fixtures, name), "utf8")) as Record<string, unknown>;
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+/**
+ * GitHub's REST API as far as the app uses it, on 127.0.0.1, answering with GitHub's published
+ * examples. Child processes reach it through GHE_HOST / GHE_PROTOCOL=http like a GitHub Enterprise
+ * Server; every request is recorded so tests assert what the app did.
+ */
+export class FakeGitHub {
+  readonly requests: RecordedRequest[] = [];
+  /** login → role_name (admin, maintain, write, triage, read); absent logins answer 404. */
+  readonly roles = new Map<string, string>();
+  /** owner/name → the text of .github/ai-dev.yml; absent repositories answer 404. */
+  readonly repoConfigs = new Map<string, string>();
+  #server: Server | undefined;
+  #nextCommentId = 1000;
+  port = 0;
+
+  get host(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.#server = createServer((req, res) => {
+      void this.#answer(req).then(({ status, body }) => {
+        res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+        res.end(body === undefined ? "" : JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => this.#server?.listen(0, "127.0.0.1", resolve));
+    const address = this.#server.address();
+    this.port = typeof address === "object" && address ? address.port : 0;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => (this.#server ? this.#server.close(resolve) : resolve(undefined)));
+  }
+
+  /** The comments posted (POST) and edited (PATCH), in order. */
+  comments(): { method: string; path: string; body: string }[] {
+    return this.requests
+      .filter((r) => r.path.includes("/comments") && (r.method === "POST" || r.method === "PATCH"))
+      .map((r) => ({
+        method: r.method,
+        path: r.path,
+        body: String((r.body as { body?: string }).body ?? ""),
+      }));
+  }
+
+  async #answer(req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url ?? "/", "http://fake");
+    const route = url.pathname.replace(/^\/api\/v3/, "");
+    const method = req.method ?? "GET";
+    this.requests.push({ method, path: route, body: text ? JSON.parse(text) : undefined });
+
+    let match = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(route);
+    if (method === "POST" && match) {
+      return {
+        status: 201,
+        body: {
+          ...fixture("installation-token.json"),
+          expires_at: new Date(Date.now() + 3600_000).toISOString(),
+        },
+      };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/collaborators\/([^/]+)\/permission$/.exec(route);
+    if (method === "GET" && match) {
+      const login = decodeURIComponent(match[3] ?? "");
+      const role = this.roles.get(login);
+      if (!role)
+        return {
+          status: 404,
+          body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
+        };
+      const example = fixture("collaborator-permission.json") as { user: Record<string, unknown> };
+      const permission = role === "maintain" ? "write" : role === "triage" ? "read" : role;
+      return {
+        status: 200,
+        body: { ...example, permission, role_name: role, user: { ...example.user, login } },
+      };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/.exec(route);
+    if (method === "GET" && match) {
+      const config = this.repoConfigs.get(`${match[1]}/${match[2]}`);
+      if (config === undefined || decodeURIComponent(match[3] ?? "") !== ".github/ai-dev.yml") {
+        return { status: 404, body: { message: "Not Found" } };
+      }
+      return {
+        status: 200,
+        body: { type: "file", encoding: "base64", content: Buffer.from(config).toString("base64") },
+      };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(route);
+    if (method === "POST" && match) {
+      const comment = webhookExample("issue_comment", "created").comment as Record<string, unknown>;
+      const id = this.#nextCommentId++;
+      return { status: 201, body: { ...comment, id, body: (JSON.parse(text) as { body: string }).body } };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(route);
+    if (method === "PATCH" && match) {
+      const comment = webhookExample("issue_comment", "created").comment as Record<string, unknown>;
+      return {
+        status: 200,
+        body: { ...comment, id: Number(match[3]), body: (JSON.parse(text) as { body: string }).body },
+      };
+    }
+    return { status: 404, body: { message: `fake GitHub has no route for ${method} ${route}` } };
+  }
+}
