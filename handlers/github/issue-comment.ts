@@ -68,28 +68,31 @@ async function handleCommand(
 
   // The rest answer at once. The delivery is committed first, so a redelivery does not answer twice.
   if (!(await recordCommand(deps, context, trigger, command))) return;
-  const budgetTarget = { ...target, installationId: trigger.installationId };
   switch (command.name) {
     case "cancel":
       return reply(await cancelCommand(deps.db, target, trigger.actor.login));
     case "status":
       return reply(await statusCommand(deps.db, target));
     case "budget":
-      return reply(deps.commands.budget ? await deps.commands.budget.summary(budgetTarget) : noBudget);
     case "approve-budget": {
+      const effective = await effectiveRepoConfig(context, deps, {
+        owner: trigger.repository.owner,
+        repo: trigger.repository.name,
+        number: trigger.target.number,
+      });
+      if (!effective) return;
+      const budgetTarget = { ...target, installationId: trigger.installationId, limits: effective.limits };
+      if (command.name === "budget") return reply(await deps.commands.budget.summary(budgetTarget));
       const amount = Number(command.argument.replace(/^\$/, ""));
       if (!command.argument || !Number.isFinite(amount) || amount <= 0) {
         return reply("Usage: `/approve-budget <amount in US dollars>`, e.g. `/approve-budget 12.50`.");
       }
-      const answer = deps.commands.budget
-        ? await deps.commands.budget.approve({ ...budgetTarget, actor: trigger.actor.login }, amount)
-        : noBudget;
-      return reply(answer);
+      return reply(
+        await deps.commands.budget.approve({ ...budgetTarget, actor: trigger.actor.login }, amount),
+      );
     }
   }
 }
-
-const noBudget = "Budgets are not available in this installation.";
 
 async function recordCommand(
   deps: GithubHandlerDeps,

@@ -1,11 +1,12 @@
 import { createAnthropic, ModelClient } from "../ai/client.ts";
 import { priceTableFromConfig } from "../ai/pricing.ts";
 import { StepModel } from "../ai/step-model.ts";
-import { allScopes, runScopes } from "../budget/scopes.ts";
+import { allScopes } from "../budget/scopes.ts";
 import type { AppDatabase } from "../db/connect.ts";
 import type { AgentPort } from "../engine/agent-port.ts";
 import { UserFacingError } from "../errors.ts";
 import type { RunRef } from "../runs/issue-thread.ts";
+import { scopesOfRun } from "../runs/run-budget.ts";
 import type { EngineServices } from "../runs/worker.ts";
 import type { AppContext } from "./app-context.ts";
 
@@ -26,17 +27,7 @@ export async function engineServices(
     defaultModel: loaded.config.ai_provider.model,
     logger: log.child({ component: "model" }),
   });
-  const scopes = allScopes(
-    runScopes(
-      {
-        runId: ref.runId,
-        taskKey: `${ref.repository}#${ref.number}`,
-        repository: ref.repository,
-        installationId: ref.installationId,
-      },
-      ref.createdAt,
-    ),
-  );
+  const scopes = allScopes(scopesOfRun({ ...ref, id: ref.runId }));
   return {
     model: new StepModel({ client, scopesFor: () => scopes }),
     adapters: {},

@@ -1,6 +1,8 @@
 import path from "node:path";
 import { Command } from "commander";
 import { validateWorkflowFiles } from "../engine/validate-command.ts";
+import { defaultRunsListed } from "../ops/runs-api.ts";
+import { parseRunsLimit, runsCommand } from "../ops/runs-command.ts";
 import { appVersion } from "../version.ts";
 import { configCheck } from "./config-check.ts";
 import { exitOnInvalidInput } from "./config-errors.ts";
@@ -50,5 +52,27 @@ program
     (result.ok ? process.stdout : process.stderr).write(`${result.output}\n`);
     if (!result.ok) process.exitCode = 1;
   });
+
+const runs = program
+  .command("runs")
+  .description("list recent runs; on the embedded database it asks the running app")
+  .option("--json", "print JSON instead of a table")
+  .option("-n, --limit <count>", "how many runs, newest first", parseRunsLimit, defaultRunsListed)
+  .action((options: { json?: boolean; limit: number }) =>
+    runsCommand({ kind: "list", limit: options.limit }, { json: options.json === true }),
+  );
+
+runs
+  .command("show")
+  .argument("<id>", "the run's id, as `ai-dev runs` lists it")
+  .description("one run and its steps")
+  .option("--json", "print JSON instead of text")
+  // `runs show <id> --json` hands --json to the parent `runs`: read both.
+  .action((runId: string, _options: unknown, command: Command) =>
+    runsCommand(
+      { kind: "show", runId },
+      { json: command.optsWithGlobals<{ json?: boolean }>().json === true },
+    ),
+  );
 
 await program.parseAsync(process.argv);

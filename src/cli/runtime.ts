@@ -7,8 +7,10 @@ import { type GithubHandlerDeps, registerGithubHandlers } from "../../handlers/g
 import type { AppDatabase } from "../db/connect.ts";
 import { loadWorkflows } from "../engine/load-workflows.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
+import { runsApiHandler } from "../ops/runs-api.ts";
 import { pluginCatalog } from "../plugins/catalog.ts";
 import { RunQueue, type RunQueueOptions } from "../queue/run-queue.ts";
+import { budgetCommands } from "../runs/budget-commands.ts";
 import type { CommandDeps } from "../runs/commands.ts";
 import type { RunRef } from "../runs/issue-thread.ts";
 import { type EngineServices, startRunWorker } from "../runs/worker.ts";
@@ -30,6 +32,8 @@ export interface RuntimeOptions {
   /** Replaces what steps act with, per run (tests pass recording adapters). */
   engineFor?: (ref: RunRef) => Promise<EngineServices>;
   pollingIntervalSeconds?: number;
+  /** Bearer tokens the runs API (/api/v1/runs) accepts; with none it refuses every request. */
+  apiTokens?: readonly string[];
 }
 
 export interface Runtime {
@@ -80,9 +84,8 @@ export async function startRuntime(
       queue,
       log: log.child({ component: "worker" }),
       workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-      concurrency: loaded.config.system.max_concurrent_agents,
       workflows,
-      appName: loaded.config.system.name,
+      config: loaded.config,
       secrets,
       ...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
       engineFor,
@@ -96,7 +99,7 @@ export async function startRuntime(
   let server: StartedServer | undefined;
   if (options.web) {
     let mode: "app" | "setup" = "setup";
-    const commands: CommandDeps = { db };
+    const commands: CommandDeps = { db, budget: budgetCommands({ db, queue, config: loaded.config }) };
     const handlerDeps: GithubHandlerDeps = {
       db,
       log,
@@ -109,6 +112,7 @@ export async function startRuntime(
       log,
       handlers: [
         healthHandler({ db, databaseKind: database.target.kind, version: appVersion, mode: () => mode }),
+        runsApiHandler({ db, tokens: options.apiTokens ?? [] }),
       ],
       app: (app) => registerGithubHandlers(app, handlerDeps),
     });

@@ -1,5 +1,7 @@
 import { databaseTargetFromEnv, openDatabase, schemaOf } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import { claimInstanceLock } from "../ops/instance-lock.ts";
+import { apiTokenFromEnv } from "../ops/runs-api.ts";
 import { loadAppContext } from "./app-context.ts";
 import { startRuntime } from "./runtime.ts";
 
@@ -14,18 +16,27 @@ export interface StartOptions {
  */
 export async function startApp(options: StartOptions, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const context = loadAppContext(env);
-  const database = await openDatabase(databaseTargetFromEnv(env));
+  const target = databaseTargetFromEnv(env);
+  const envToken = apiTokenFromEnv(env);
+  // PGlite opens in one process only: take DATA_DIR before opening it, and tell `ai-dev runs` where to ask.
+  const lock = target.kind === "pglite" && target.dataDir ? claimInstanceLock(target.dataDir) : undefined;
+  // Also on a crash, so the next start and `ai-dev runs` need not judge a stale lock by its pid alone.
+  if (lock) process.once("exit", lock.release);
+  const database = await openDatabase(target);
   await migrateToLatest(database.db, schemaOf(database));
   context.log.info(
     { database: database.target.kind, config: context.loaded.file ?? "defaults" },
     "database ready",
   );
-  const runtime = await startRuntime(context, database, options);
+  const apiTokens = [lock?.token, envToken].filter((t): t is string => t !== undefined);
+  const runtime = await startRuntime(context, database, { ...options, apiTokens });
+  if (lock && runtime.server) lock.announcePort(runtime.server.port);
 
   const stop = async (signal: string) => {
     context.log.info({ signal }, "shutting down");
     await runtime.stop();
     await database.close();
+    lock?.release();
     process.exit(0);
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));

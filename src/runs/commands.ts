@@ -1,19 +1,26 @@
 import type { Kysely } from "kysely";
+import { formatUsd, microsToUsd } from "../budget/money.ts";
+import type { Limits } from "../config/schema.ts";
 import type { Database } from "../db/schema.ts";
 import { requestCancel } from "../engine/run-store.ts";
 import { audit } from "./audit.ts";
-import { formatUsd } from "./format.ts";
 import { activeStatuses, runsForTarget, type TargetRef } from "./run-queries.ts";
 
 export interface CommandDeps {
   db: Kysely<Database>;
-  /** Answers /budget and /approve-budget; supplied by the budget layer. */
-  budget?: BudgetCommands;
+  budget: BudgetCommands;
 }
 
+export interface BudgetTarget extends TargetRef {
+  installationId: number;
+  /** The global limits narrowed by the repository's .github/ai-dev.yml. */
+  limits: Limits;
+}
+
+/** `/budget` and `/approve-budget`, answered from the budget layer (src/runs/budget-commands.ts). */
 export interface BudgetCommands {
-  summary(target: TargetRef & { installationId: number }): Promise<string>;
-  approve(target: TargetRef & { installationId: number; actor: string }, amountUsd: number): Promise<string>;
+  summary(target: BudgetTarget): Promise<string>;
+  approve(target: BudgetTarget & { actor: string }, amountUsd: number): Promise<string>;
 }
 
 /** `/cancel`: asks every active run of the issue or PR to stop at its next step boundary. */
@@ -45,7 +52,7 @@ export async function statusCommand(db: Kysely<Database>, target: TargetRef): Pr
       r.status === "failed" && r.error_code === "dead_lettered" ? "failed (gave up after retries)" : r.status;
     const cancel = r.cancel_requested_at && r.status !== "cancelled" ? ", cancel requested" : "";
     const error = r.error_message ? ` — ${r.error_message}` : "";
-    return `| \`${r.id}\` | ${r.workflow} | ${state}${cancel}${error} | ${formatUsd(Number(r.cost_usd_micros))} | ${r.created_at.toISOString()} |`;
+    return `| \`${r.id}\` | ${r.workflow} | ${state}${cancel}${error} | ${formatUsd(microsToUsd(Number(r.cost_usd_micros)))} | ${r.created_at.toISOString()} |`;
   });
   return ["| run | workflow | state | cost | started |", "| --- | --- | --- | --- | --- |", ...lines].join(
     "\n",

@@ -1,5 +1,5 @@
+import { formatUsd, microsToUsd } from "../budget/money.ts";
 import type { RunRecord, StepRunRecord } from "../engine/run-store.ts";
-import { formatUsd } from "./format.ts";
 
 export interface ProgressView {
   appName: string;
@@ -36,12 +36,12 @@ export function renderProgressComment(view: ProgressView): string {
       : step.status === "succeeded"
         ? ""
         : ` (${step.status === "skipped" ? "skipped" : step.status})`;
-    const cost = step && step.costUsdMicros > 0 ? ` · ${formatUsd(step.costUsdMicros)}` : "";
+    const cost = step && step.costUsdMicros > 0 ? ` · ${formatUsd(microsToUsd(step.costUsdMicros))}` : "";
     return `- [${done || step?.status === "skipped" ? "x" : " "}] \`${name}\`${suffix}${cost}`;
   });
   const rolledBack = view.stepRuns.filter((s) => s.phase === "rollback").map((s) => `\`${s.stepName}\``);
   const out = [
-    `**${view.appName}** · \`${run.workflow}\` · ${stateWords[run.status] ?? run.status} · cost so far ${formatUsd(run.costUsdMicros)}`,
+    `**${view.appName}** · \`${run.workflow}\` · ${stateWords[run.status] ?? run.status} · cost so far ${formatUsd(microsToUsd(run.costUsdMicros))}`,
     "",
     ...lines,
   ];

@@ -62,7 +62,11 @@ export function activeKeyOf(request: RunRequest): string | null {
 
 /** Runs for one issue or PR execute one at a time, in order: pg-boss groups jobs by this. */
 export function targetKeyOf(triggerInfo: RunTrigger): string {
-  return `${triggerInfo.source}:${triggerInfo.repository.fullName}#${triggerInfo.target.number}`;
+  return targetKey(triggerInfo.source, triggerInfo.repository.fullName, triggerInfo.target.number);
+}
+
+export function targetKey(source: string, repository: string, number: number): string {
+  return `${source}:${repository}#${number}`;
 }
 
 /** The inputs a workflow receives; the request's untrusted text travels as data, never as instructions. */

@@ -1,15 +1,19 @@
 import type { Kysely } from "kysely";
 import type { Job } from "pg-boss";
+import { renderCostReport } from "../ai/cost-report.ts";
+import { runLedger } from "../budget/ledger.ts";
+import type { AppConfig } from "../config/schema.ts";
 import type { Database } from "../db/schema.ts";
 import { executeRun } from "../engine/execute-run.ts";
-import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
+import type { LoadedWorkflow, WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import type { ExecuteRunDeps } from "../engine/run-execution.ts";
-import { isFinished } from "../engine/run-status.ts";
+import { isFinished, type RunStatus } from "../engine/run-status.ts";
 import { finishRun } from "../engine/run-store.ts";
 import { type Logger, scrubSecrets } from "../logging/logger.ts";
 import { deadRunQueueName, type RunJob, type RunQueue, runQueueName } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
 import type { IssueThread, RunRef } from "./issue-thread.ts";
+import { estimateLine, limitsOfRun, prepareRunBudget } from "./run-budget.ts";
 import { RunReporter } from "./run-reporter.ts";
 
 /** What one run's steps act with: its adapters, the budgeted model and the agents. */
@@ -21,14 +25,12 @@ export interface RunWorkerDeps {
   log: Logger;
   /** Names this process in run leases and logs. */
   workerId: string;
-  /** Runs this process executes at once (max_concurrent_agents). */
-  concurrency: number;
+  config: AppConfig;
   workflows: WorkflowRegistry;
   /** What a run's steps act with. */
   engineFor: (ref: RunRef) => Promise<EngineServices>;
   /** Where a run reports: the thread of the issue or PR that asked for it. */
   threadFor: (ref: RunRef) => Promise<IssueThread>;
-  appName: string;
   /** Secret values scrubbed from what a run stores and says. */
   secrets: readonly string[];
   /** How a run executes; the engine's executeRun unless a test says otherwise. */
@@ -39,16 +41,17 @@ export interface RunWorkerDeps {
 
 /**
  * Executes queued runs: one pg-boss job per run, runs of one issue or PR one at a time (a /revise waits
- * for the run before it), at most `concurrency` at once in this process. A job whose run cannot finish
- * (the process died, a worker holds its lease) is retried by pg-boss; one that keeps failing lands in
- * the dead-letter queue, and its run is marked failed where /status and the progress comment show it.
+ * for the run before it), at most max_concurrent_agents at once in this process. A job whose run cannot
+ * finish (the process died, a worker holds its lease) is retried by pg-boss; one that keeps failing
+ * lands in the dead-letter queue, and its run is marked failed where /status and the progress comment
+ * show it.
  */
 export async function startRunWorker(deps: RunWorkerDeps): Promise<{ stop(): Promise<void> }> {
   const { boss } = deps.queue;
   const polling = { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 };
   const workId = await boss.work<RunJob>(
     runQueueName,
-    { ...polling, localConcurrency: deps.concurrency, groupConcurrency: 1 },
+    { ...polling, localConcurrency: deps.config.system.max_concurrent_agents, groupConcurrency: 1 },
     async ([job]) => {
       if (job) await executeJob(deps, job);
     },
@@ -69,8 +72,32 @@ async function executeJob(deps: RunWorkerDeps, job: Job<RunJob>): Promise<void> 
   const log = deps.log.child({ runId, jobId: job.id, attempt: job.retryCount + 1 });
   try {
     const prepared = await prepare(deps, runId, log);
-    if (!prepared) return;
-    const { reporter, ref } = prepared;
+    if (!prepared || isFinished(prepared.status)) return;
+    const { reporter, ref, workflow } = prepared;
+    const notes: string[] = [];
+    if (!(await hasStarted(deps.db, runId))) {
+      const budget = await prepareRunBudget(
+        deps.db,
+        deps.config,
+        {
+          id: runId,
+          repository: ref.repository,
+          installationId: ref.installationId,
+          number: ref.number,
+          createdAt: ref.createdAt,
+          limits: limitsOfRun(prepared.context, deps.config.limits),
+          taskText: prepared.taskText,
+        },
+        workflow,
+      );
+      notes.push(estimateLine(budget.estimate));
+      if (budget.decision.kind === "wait-for-approval") {
+        await waitForApproval(deps, runId, budget.decision.message);
+        await reporter.update([...notes, `**Waiting:** ${budget.decision.message}`]);
+        log.info({ estimateUsd: budget.estimate.usd }, "run waits for budget approval");
+        return;
+      }
+    }
     const execute = deps.execute ?? executeRun;
     const outcome = await execute(deps.db, runId, {
       ...(await deps.engineFor(ref)),
@@ -79,9 +106,10 @@ async function executeJob(deps: RunWorkerDeps, job: Job<RunJob>): Promise<void> 
       log,
       workerId: deps.workerId,
       signal: job.signal,
-      onStepFinished: () => reporter.update(),
+      onStepFinished: () => reporter.update(notes),
     });
-    await reporter.update();
+    const ledger = await runLedger(deps.db, runId);
+    await reporter.update(ledger.length > 0 ? [...notes, renderCostReport(ledger)] : notes);
     if (!isFinished(outcome.status)) {
       // Interrupted (shutdown) or leased by a worker that may have died: let pg-boss try again later.
       throw new Error(
@@ -103,11 +131,37 @@ async function executeJob(deps: RunWorkerDeps, job: Job<RunJob>): Promise<void> 
   }
 }
 
-async function prepare(
-  deps: RunWorkerDeps,
-  runId: string,
-  log: Logger,
-): Promise<{ reporter: RunReporter; ref: RunRef } | undefined> {
+async function hasStarted(db: Kysely<Database>, runId: string): Promise<boolean> {
+  const step = await db
+    .selectFrom("step_runs")
+    .select("id")
+    .where("run_id", "=", runId)
+    .limit(1)
+    .executeTakeFirst();
+  return step !== undefined;
+}
+
+/** Parks a run that would overspend; `/approve-budget` queues it again. */
+async function waitForApproval(deps: RunWorkerDeps, runId: string, message: string): Promise<void> {
+  await deps.db
+    .updateTable("runs")
+    .set({ status: "waiting", updated_at: new Date() })
+    .where("id", "=", runId)
+    .where("status", "=", "queued")
+    .execute();
+  await audit(deps.db, { actor: "ai-dev", action: "run.waiting_for_budget", runId, details: { message } });
+}
+
+interface PreparedRun {
+  reporter: RunReporter;
+  ref: RunRef;
+  workflow: LoadedWorkflow;
+  status: RunStatus;
+  context: unknown;
+  taskText: string;
+}
+
+async function prepare(deps: RunWorkerDeps, runId: string, log: Logger): Promise<PreparedRun | undefined> {
   const row = await deps.db
     .selectFrom("runs")
     .select([
@@ -118,6 +172,8 @@ async function prepare(
       "target_number",
       "progress_comment_id",
       "created_at",
+      "context",
+      "inputs",
     ])
     .where("id", "=", runId)
     .executeTakeFirst();
@@ -127,7 +183,7 @@ async function prepare(
   }
   const workflow = deps.workflows.get(row.workflow);
   if (!workflow || row.installation_id === null || !row.repository || row.target_number === null) {
-    throw new Error(`run ${runId} cannot report: workflow ${row.workflow} or its target is unknown`);
+    throw new Error(`run ${runId} cannot start: workflow ${row.workflow} or its target is unknown`);
   }
   const ref: RunRef = {
     runId,
@@ -141,17 +197,21 @@ async function prepare(
     runId,
     thread: await deps.threadFor(ref),
     workflow,
-    appName: deps.appName,
+    appName: deps.config.system.name,
     log,
     commentId: row.progress_comment_id === null ? null : Number(row.progress_comment_id),
   });
-  return { reporter, ref };
+  const inputs = row.inputs as { title?: unknown; body?: unknown; instructions?: unknown; notes?: unknown };
+  const taskText = [inputs.title, inputs.body, inputs.instructions, inputs.notes]
+    .filter((t) => typeof t === "string")
+    .join("\n");
+  return { reporter, ref, workflow, status: row.status as RunStatus, context: row.context, taskText };
 }
 
 /** A job that exhausted its retries: its run fails with the last attempt's error, said where it was asked. */
 async function markDeadLettered(deps: RunWorkerDeps, runId: string): Promise<void> {
   const run = await deps.db.selectFrom("runs").select(["status"]).where("id", "=", runId).executeTakeFirst();
-  if (!run || isFinished(run.status as Parameters<typeof isFinished>[0])) return;
+  if (!run || isFinished(run.status as RunStatus)) return;
   const last = await deps.db
     .selectFrom("audit_log")
     .select(["details"])

@@ -34,7 +34,11 @@ export class FakeGitHub {
 
   async start(): Promise<void> {
     this.#server = createServer((req, res) => {
-      void this.#answer(req).then(({ status, body }) => {
+      void this.#answer(req).then(({ status, body, raw }) => {
+        if (raw !== undefined) {
+          res.writeHead(status, { "content-type": "application/vnd.github.raw; charset=utf-8" }).end(raw);
+          return;
+        }
         res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
         res.end(body === undefined ? "" : JSON.stringify(body));
       });
@@ -59,7 +63,7 @@ export class FakeGitHub {
       }));
   }
 
-  async #answer(req: IncomingMessage): Promise<{ status: number; body?: unknown }> {
+  async #answer(req: IncomingMessage): Promise<{ status: number; body?: unknown; raw?: string }> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
@@ -100,6 +104,8 @@ export class FakeGitHub {
       if (config === undefined || decodeURIComponent(match[3] ?? "") !== ".github/ai-dev.yml") {
         return { status: 404, body: { message: "Not Found" } };
       }
+      // Probot's config plugin asks for the raw media type, and GitHub then answers with the file itself.
+      if (String(req.headers.accept ?? "").includes("raw")) return { status: 200, raw: config };
       return {
         status: 200,
         body: { type: "file", encoding: "base64", content: Buffer.from(config).toString("base64") },

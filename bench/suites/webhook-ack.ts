@@ -1,0 +1,204 @@
+/**
+ * Webhook acknowledgement latency and throughput of the app, next to a bare Probot app that does
+ * nothing, in the same run on the same machine (issue #6). Per database (PGlite always; PostgreSQL when
+ * DATABASE_URL is set):
+ *   1. saturation: closed loop at 8 connections, bare Probot, then the app's trigger path (authorize,
+ *      read .github/ai-dev.yml, commit delivery + run + job + audit) and its record-only path;
+ *   2. comparison: the same fixed offered rate for all three, half the lowest saturation rate, so every
+ *      server is below saturation and latency measures work per delivery, not a queue.
+ * The load comes from a worker thread and the fake GitHub runs in another, so neither bills its work
+ * to the server under test. Each trigger delivery has its own delivery id and issue number: each one
+ * makes a run. Target: app p99 ≤ 2 × bare p99 at the same offered load.
+ */
+import { sql } from "kysely";
+import { webhookSecret } from "../../test/support/app-harness.ts";
+import { webhookExample } from "../../test/support/webhook-examples.ts";
+import type { BenchFigures } from "../run.ts";
+import { type DeliveryTemplate, type LatencySummary, type LoadSpec, summarize } from "../support/load.ts";
+import { runLoadInWorker } from "../support/load-worker.ts";
+import { type AppTarget, startAppTarget, startBareProbot, triggerActor } from "../support/targets.ts";
+
+export const name = "webhook-ack";
+
+const connections = 8;
+/** Below this share of the lowest saturation rate every server still has idle time. */
+const offeredShare = 0.5;
+const saturation = { requests: 20_000, maxSeconds: 5 };
+const comparisonSeconds = 10;
+const sentinel = "987654321";
+/** Issue numbers never repeat across phases, so no delivery joins an already active run. */
+let nextIssue = 1;
+
+function template(kind: "trigger" | "record-only", count: number): DeliveryTemplate {
+  const firstNumber = nextIssue;
+  nextIssue += count;
+  const payload =
+    kind === "trigger" ? webhookExample("issues", "labeled") : webhookExample("issues", "opened");
+  const p = payload as {
+    label?: { name: string };
+    issue: { number: number };
+    sender: { login: string; type: string };
+    installation?: { id: number };
+  };
+  if (kind === "trigger" && p.label) p.label.name = "ai-implement";
+  p.issue.number = Number(sentinel);
+  p.sender.login = triggerActor;
+  p.sender.type = "User";
+  p.installation = { id: 42 };
+  return { event: "issues", json: JSON.stringify(payload), sentinel, firstNumber, secret: webhookSecret };
+}
+
+async function phase(
+  url: string,
+  kind: "trigger" | "record-only",
+  shape: { rate?: number; requests: number; maxSeconds: number; connections?: number },
+): Promise<LatencySummary> {
+  const spec: LoadSpec = {
+    url,
+    connections: shape.connections ?? connections,
+    requests: shape.requests,
+    maxSeconds: shape.maxSeconds,
+    delivery: template(kind, shape.requests),
+    ...(shape.rate !== undefined ? { rate: shape.rate } : {}),
+  };
+  const result = await runLoadInWorker(spec);
+  if (result.errors > 0) throw new Error(`${result.errors} deliveries failed (first: ${result.firstError})`);
+  return summarize(result);
+}
+
+/** Warms JIT, connections and the installation token before anything is timed. */
+const warm = (url: string, kind: "trigger" | "record-only") =>
+  phase(url, kind, { requests: 400, maxSeconds: 20, connections: 4 });
+
+/** Runs, jobs and deliveries committed for the trigger path: each acknowledged delivery must have all three. */
+async function committed(app: AppTarget): Promise<{ runs: number; jobs: number; deliveries: number }> {
+  const db = app.database.db;
+  const count = async (query: ReturnType<typeof sql<{ n: number }>>) =>
+    Number((await query.execute(db)).rows[0]?.n ?? 0);
+  return {
+    runs: await count(sql<{ n: number }>`select count(*)::int as n from runs`),
+    jobs: await count(
+      sql<{
+        n: number;
+      }>`select count(*)::int as n from ${sql.table(`${app.runtime.queue.schema}.job`)} where name = 'runs'`,
+    ),
+    deliveries: await count(
+      sql<{ n: number }>`select count(*)::int as n from deliveries where event = 'issues.labeled'`,
+    ),
+  };
+}
+
+interface Measured {
+  bareSat: LatencySummary;
+  triggerSat: LatencySummary;
+  recordSat: LatencySummary;
+  rate: number;
+  bare: LatencySummary;
+  trigger: LatencySummary;
+  record: LatencySummary;
+  triggerSent: number;
+  committed: { runs: number; jobs: number; deliveries: number };
+  githubCalls: Record<string, number>;
+}
+
+async function measure(kind: "pglite" | "postgres"): Promise<Measured> {
+  // Bare Probot first, alone; its server stays idle (no load, no timers) while the app is measured.
+  const bareServer = await startBareProbot();
+  const app = await startAppTarget(kind);
+  try {
+    await warm(bareServer.url, "trigger");
+    const bareSat = await phase(bareServer.url, "trigger", saturation);
+    await warm(app.url, "trigger");
+    await warm(app.url, "record-only");
+    const triggerSat = await phase(app.url, "trigger", saturation);
+    const recordSat = await phase(app.url, "record-only", saturation);
+
+    const rate = Math.max(1, Math.floor(offeredShare * Math.min(bareSat.perSecond, triggerSat.perSecond)));
+    const fixed = { rate, requests: rate * comparisonSeconds, maxSeconds: comparisonSeconds * 3 };
+    const bare = await phase(bareServer.url, "trigger", fixed);
+    const trigger = await phase(app.url, "trigger", fixed);
+    const record = await phase(app.url, "record-only", fixed);
+    const triggerSent = 400 + triggerSat.count + trigger.count;
+    return {
+      bareSat,
+      triggerSat,
+      recordSat,
+      rate,
+      bare,
+      trigger,
+      record,
+      triggerSent,
+      committed: await committed(app),
+      githubCalls: await app.github.requestCounts(),
+    };
+  } finally {
+    await app.stop();
+    await bareServer.stop();
+  }
+}
+
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+const lat = (s: LatencySummary) => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)} (n=${s.count})`;
+const round = (v: number, digits = 2) => Number(v.toFixed(digits));
+
+export async function run(): Promise<BenchFigures> {
+  const rows: BenchFigures["rows"] = [];
+  const figures: BenchFigures["figures"] = {};
+  for (const kind of ["pglite", "postgres"] as const) {
+    const suffix = kind === "pglite" ? "" : "_postgres";
+    if (kind === "postgres" && !process.env.DATABASE_URL) {
+      rows.push({ label: "postgres", value: "skipped (set DATABASE_URL to measure PostgreSQL)" });
+      for (const key of ["ack_p99_ms", "bare_probot_ack_p99_ms", "ack_p99_ratio", "deliveries_per_s"])
+        figures[`${key}${suffix}`] = null;
+      continue;
+    }
+    const m = await measure(kind);
+    const ratio = m.trigger.p99 / m.bare.p99;
+    const closed = `closed loop, ${connections} conn`;
+    const offered = `${m.rate}/s offered over ${connections} conn`;
+    rows.push(
+      {
+        label: `${kind}: bare probot, ${closed}`,
+        value: `${m.bareSat.perSecond.toFixed(0)}/s, ${lat(m.bareSat)}`,
+      },
+      {
+        label: `${kind}: app trigger, ${closed}`,
+        value: `${m.triggerSat.perSecond.toFixed(0)}/s, ${lat(m.triggerSat)}`,
+      },
+      {
+        label: `${kind}: app record-only, ${closed}`,
+        value: `${m.recordSat.perSecond.toFixed(0)}/s, ${lat(m.recordSat)}`,
+      },
+      { label: `${kind}: bare probot, ${offered}`, value: lat(m.bare) },
+      { label: `${kind}: app trigger, ${offered}`, value: lat(m.trigger) },
+      { label: `${kind}: app record-only, ${offered}`, value: lat(m.record) },
+      {
+        label: `${kind}: trigger p99 / bare p99`,
+        value: `${ratio.toFixed(2)}x (target ≤ 2x: ${ratio <= 2 ? "met" : "MISSED"}); record-only ${(m.record.p99 / m.bare.p99).toFixed(2)}x`,
+      },
+      {
+        label: `${kind}: committed for ${m.triggerSent} trigger acks`,
+        value: `${m.committed.deliveries} deliveries, ${m.committed.runs} runs, ${m.committed.jobs} jobs`,
+      },
+      {
+        label: `${kind}: fake GitHub calls (all phases)`,
+        value: Object.entries(m.githubCalls)
+          .map(([k, v]) => `${k} ×${v}`)
+          .join("; "),
+      },
+    );
+    Object.assign(figures, {
+      [`ack_p50_ms${suffix}`]: round(m.trigger.p50),
+      [`ack_p99_ms${suffix}`]: round(m.trigger.p99),
+      [`bare_probot_ack_p50_ms${suffix}`]: round(m.bare.p50),
+      [`bare_probot_ack_p99_ms${suffix}`]: round(m.bare.p99),
+      [`ack_p99_ratio${suffix}`]: round(ratio),
+      [`deliveries_per_s${suffix}`]: round(m.triggerSat.perSecond, 0),
+      [`bare_probot_deliveries_per_s${suffix}`]: round(m.bareSat.perSecond, 0),
+      [`record_only_ack_p99_ms${suffix}`]: round(m.record.p99),
+      [`record_only_deliveries_per_s${suffix}`]: round(m.recordSat.perSecond, 0),
+      [`ack_offered_rate_per_s${suffix}`]: m.rate,
+    });
+  }
+  return { figures, rows };
+}

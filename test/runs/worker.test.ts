@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { waitFor } from "../support/cli.ts";
+import { webhookExample } from "../support/webhook-examples.ts";
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.stop();
+  app = undefined;
+});
+
+let issueNumber = 500;
+function labeled() {
+  issueNumber += 1;
+  const payload = webhookExample("issues", "labeled") as {
+    label: { name: string };
+    issue: { number: number; title: string };
+    installation?: { id: number };
+  };
+  payload.label.name = "ai-implement";
+  payload.issue.number = issueNumber;
+  payload.installation = { id: installationId };
+  return payload;
+}
+
+function comment(body: string, number: number) {
+  const payload = webhookExample("issue_comment", "created") as {
+    comment: { body: string };
+    issue: { number: number; pull_request?: unknown };
+    installation?: { id: number };
+  };
+  payload.comment.body = body;
+  payload.issue.number = number;
+  delete payload.issue.pull_request;
+  payload.installation = { id: installationId };
+  return payload;
+}
+
+async function runOf(current: TestApp, number: number) {
+  return await current.database.db
+    .selectFrom("runs")
+    .selectAll()
+    .where("target_number", "=", number)
+    .executeTakeFirst();
+}
+
+async function finishedRun(current: TestApp, number: number) {
+  return await waitFor(
+    async () => {
+      const run = await runOf(current, number);
+      return run && ["succeeded", "failed", "cancelled"].includes(run.status) ? run : undefined;
+    },
+    30_000,
+    `run of #${number} to finish`,
+  );
+}
+
+describe("the worker", () => {
+  it("executes a queued run and keeps one progress comment up to date", async () => {
+    app = await startTestApp({ worker: true });
+    app.github.roles.set("Codertocat", "write");
+    await app.deliver("issues", labeled());
+
+    const run = await finishedRun(app, issueNumber);
+    expect(run.status).toBe("succeeded");
+    const current = app;
+    const last = await waitFor(
+      async () => {
+        const body = current.github.comments().at(-1)?.body;
+        return body?.includes("· done") ? body : undefined;
+      },
+      10_000,
+      "the final progress comment",
+    );
+    const posts = app.github.comments().filter((c) => c.method === "POST");
+    expect(posts).toHaveLength(1); // created once, then edited in place
+    expect(last).toContain("`implement-issue` · done");
+    expect(last).toContain("- [x] `remember`");
+    expect(last).toContain("- [x] `conclude`");
+    expect(last).toContain("Estimated cost before starting");
+    expect(last).toContain(run.id);
+    expect(Number(run.progress_comment_id)).toBeGreaterThan(0);
+  });
+
+  it("waits when the estimate passes the task's cap, and goes on after /approve-budget", async () => {
+    app = await startTestApp({ worker: true });
+    app.github.roles.set("Codertocat", "write");
+    app.github.repoConfigs.set(
+      "Codertocat/Hello-World",
+      "limits:\n  max_cost_per_task: 0.01\nworkflows:\n  default: expensive\n",
+    );
+    await app.deliver("issues", labeled());
+    const number = issueNumber;
+    const current = app;
+
+    const waiting = await waitFor(
+      async () => {
+        const run = await runOf(current, number);
+        return run?.status === "waiting" ? run : undefined;
+      },
+      30_000,
+      "the run to wait for approval",
+    );
+    const notice = await waitFor(
+      async () => {
+        const body = current.github.comments().at(-1)?.body;
+        return body?.includes("/approve-budget") ? body : undefined;
+      },
+      10_000,
+      "the waiting notice",
+    );
+    expect(notice).toContain("**Waiting:**");
+    expect(notice).toContain("limits.max_cost_per_task $0.01");
+
+    expect(await app.deliver("issue_comment", comment("/approve-budget 5", number))).toBe(200);
+    const run = await finishedRun(app, number);
+    expect(run.id).toBe(waiting.id);
+    expect(run.status).toBe("succeeded");
+    expect(
+      app.github
+        .comments()
+        .some((c) => c.body.startsWith(`Approved: run \`${run.id}\` may now spend up to $5.00`)),
+    ).toBe(true);
+    const budget = await app.database.db
+      .selectFrom("budgets")
+      .selectAll()
+      .where("scope", "=", `run:${run.id}`)
+      .executeTakeFirst();
+    expect(Number(budget?.cap_micros)).toBe(5_000_000);
+  });
+
+  it("dead-letters a run whose job keeps failing, and /status says so", async () => {
+    app = await startTestApp({
+      worker: true,
+      queue: { retryLimit: 1, retryDelaySeconds: 1 },
+      engineFor: async () => {
+        throw new Error("the adapters could not be reached");
+      },
+    });
+    app.github.roles.set("Codertocat", "write");
+    await app.deliver("issues", labeled());
+    const number = issueNumber;
+
+    const run = await finishedRun(app, number);
+    expect(run.status).toBe("failed");
+    expect(run.error_code).toBe("dead_lettered");
+    expect(run.error_message).toContain("the adapters could not be reached");
+    const attempts = await app.database.db
+      .selectFrom("audit_log")
+      .select("id")
+      .where("run_id", "=", run.id)
+      .where("action", "=", "run.attempt_failed")
+      .execute();
+    expect(attempts).toHaveLength(2); // the first try and one retry
+
+    expect(await app.deliver("issue_comment", comment("/status", number))).toBe(200);
+    expect(app.github.comments().at(-1)?.body).toContain("failed (gave up after retries)");
+  });
+});
