@@ -26,7 +26,8 @@ const handledEvents = new Set([
 /**
  * GitHub webhooks. Probot has already checked X-Hub-Signature-256 against the raw body before parsing
  * it, so every payload here is signed by GitHub. GitHub gives a delivery 10 s and never retries it by
- * itself: each handler commits before the 2xx goes out, and a database error answers 500.
+ * itself: each handler only translates the event and commits it (no call to GitHub before the 2xx),
+ * and a database error answers 500 so the delivery can be sent again.
  */
 export function registerGithubHandlers(app: Probot, deps: GithubHandlerDeps): void {
   registerIssueHandlers(app, deps);

@@ -1,11 +1,9 @@
 import type { Context, Probot } from "probot";
-import { acceptRunRequest } from "../../src/runs/intake.ts";
 import { isAppPullRequest } from "../../src/runs/run-queries.ts";
-import { isTriggerAllowed } from "./authorize.ts";
+import { acceptTrigger } from "./accept.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
 import { recordOnly } from "./record-only.ts";
-import { effectiveRepoConfig } from "./repo-config.ts";
-import { deliveryOf, githubTrigger } from "./trigger.ts";
+import { githubTrigger } from "./trigger.ts";
 
 interface ReviewTriggerPayload {
   installation?: { id: number };
@@ -15,20 +13,20 @@ interface ReviewTriggerPayload {
 }
 
 /**
- * A review that requests changes, or a review comment, on a pull request this app opened starts the
+ * A review that requests changes, or a review comment, on a pull request this app opened asks for the
  * `revise` workflow. The comments of one review share its id, so they and the review make one run.
  */
 export function registerPullRequestReviewHandlers(app: Probot, deps: GithubHandlerDeps): void {
   app.on("pull_request_review.submitted", async (context) => {
     const { review } = context.payload;
     if (review.state.toLowerCase() !== "changes_requested") return recordOnly(context, deps);
-    await startRevision(context, deps, context.payload, review.body ?? "", review.id);
+    await acceptRevision(context, deps, context.payload, review.body ?? "", review.id);
   });
 
   app.on("pull_request_review_comment.created", async (context) => {
     const { comment } = context.payload;
     const instructions = `On \`${comment.path}\`${comment.line ? ` line ${comment.line}` : ""}:\n${comment.body}`;
-    await startRevision(
+    await acceptRevision(
       context,
       deps,
       context.payload,
@@ -38,7 +36,7 @@ export function registerPullRequestReviewHandlers(app: Probot, deps: GithubHandl
   });
 }
 
-async function startRevision(
+async function acceptRevision(
   context: Context,
   deps: GithubHandlerDeps,
   payload: ReviewTriggerPayload,
@@ -48,18 +46,11 @@ async function startRevision(
   const trigger = githubTrigger(context, payload, { kind: "pull_request", fields: payload.pull_request });
   const target = { repository: payload.repository.full_name, number: payload.pull_request.number };
   if (!trigger || !(await isAppPullRequest(deps.db, target))) return recordOnly(context, deps);
-  if (!(await isTriggerAllowed(context, deps, trigger, payload.sender.type))) return;
-  const effective = await effectiveRepoConfig(context, deps, {
-    owner: trigger.repository.owner,
-    repo: trigger.repository.name,
-    number: trigger.target.number,
+  await acceptTrigger(context, deps, {
+    kind: "review",
+    instructions,
+    trigger,
+    senderType: payload.sender.type,
+    ...(reviewId ? { reviewId } : {}),
   });
-  if (!effective) return recordOnly(context, deps);
-  const outcome = await acceptRunRequest(
-    deps.intake,
-    deliveryOf(context),
-    { kind: "revise", workflow: "revise", instructions, trigger, ...(reviewId ? { reviewId } : {}) },
-    effective.limits,
-  );
-  deps.log.info({ deliveryId: context.id, ...outcome }, "review trigger handled");
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import path from "node:path";
 import { Probot } from "probot";
+import { githubAccess } from "../../adapters/github/installations.ts";
 import { githubIssueThread } from "../../adapters/github/issue-thread.ts";
 import { type GithubHandlerDeps, registerGithubHandlers } from "../../handlers/github/index.ts";
 import type { AppDatabase } from "../db/connect.ts";
@@ -11,7 +12,7 @@ import { runsApiHandler } from "../ops/runs-api.ts";
 import { pluginCatalog } from "../plugins/catalog.ts";
 import { RunQueue, type RunQueueOptions } from "../queue/run-queue.ts";
 import { budgetCommands } from "../runs/budget-commands.ts";
-import type { CommandDeps } from "../runs/commands.ts";
+import { startIntakeWorker } from "../runs/intake-worker.ts";
 import type { RunRef } from "../runs/issue-thread.ts";
 import { type EngineServices, startRunWorker } from "../runs/worker.ts";
 import { healthHandler } from "../server/health.ts";
@@ -25,8 +26,10 @@ export const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 export interface RuntimeOptions {
   /** Serve webhooks and /healthz. */
   web: boolean;
-  /** Execute queued runs in this process. */
+  /** Work the queues in this process: authorize triggers and execute runs. */
   worker: boolean;
+  /** With worker: false leaves runs queued after intake (tests look at them before anything runs). */
+  executeRuns?: boolean;
   /** The queue's retry settings (tests shorten them). */
   queue?: Pick<RunQueueOptions, "retryLimit" | "retryDelaySeconds">;
   /** Replaces what steps act with, per run (tests pass recording adapters). */
@@ -69,7 +72,7 @@ export async function startRuntime(
   const isRegistered = settings.appId !== undefined && settings.privateKey !== undefined;
   const secrets = loaded.secrets;
 
-  let stopWorker: (() => Promise<void>) | undefined;
+  const stoppers: (() => Promise<void>)[] = [];
   if (options.worker && isRegistered) {
     // An app-authenticated Probot, for installation tokens outside of any webhook.
     const probot = new Probot({
@@ -78,35 +81,49 @@ export async function startRuntime(
       baseUrl: settings.githubBaseUrl,
       log,
     });
-    const engineFor = options.engineFor ?? ((ref) => engineServices(context, database, ref));
-    const worker = await startRunWorker({
-      db,
-      queue,
-      log: log.child({ component: "worker" }),
-      workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-      workflows,
-      config: loaded.config,
-      secrets,
-      ...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
-      engineFor,
-      threadFor: async (ref) => githubIssueThread(await probot.auth(ref.installationId), ref),
-    });
-    stopWorker = worker.stop;
+    const github = githubAccess(probot);
+    const polling = options.pollingIntervalSeconds
+      ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
+      : {};
+    const intake = await startIntakeWorker(
+      {
+        db,
+        queue,
+        workflows,
+        config: loaded.config,
+        github,
+        budget: budgetCommands({ db, queue, config: loaded.config }),
+        log: log.child({ component: "intake" }),
+      },
+      polling,
+    );
+    stoppers.push(intake.stop);
+    if (options.executeRuns !== false) {
+      const engineFor = options.engineFor ?? ((ref) => engineServices(context, database, ref));
+      const worker = await startRunWorker({
+        db,
+        queue,
+        log: log.child({ component: "worker" }),
+        workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        workflows,
+        config: loaded.config,
+        secrets,
+        ...polling,
+        engineFor,
+        threadFor: async (ref) => githubIssueThread(await github.client(ref.installationId), ref),
+      });
+      stoppers.push(worker.stop);
+    }
   } else if (options.worker) {
-    log.warn("the app is not registered yet (no APP_ID / PRIVATE_KEY): runs wait in the queue until it is");
+    log.warn(
+      "the app is not registered yet (no APP_ID / PRIVATE_KEY): triggers wait in the queue until it is",
+    );
   }
 
   let server: StartedServer | undefined;
   if (options.web) {
     let mode: "app" | "setup" = "setup";
-    const commands: CommandDeps = { db, budget: budgetCommands({ db, queue, config: loaded.config }) };
-    const handlerDeps: GithubHandlerDeps = {
-      db,
-      log,
-      config: loaded.config,
-      intake: { db, queue, workflows },
-      commands,
-    };
+    const handlerDeps: GithubHandlerDeps = { db, queue, log, config: loaded.config };
     server = await startServer({
       settings,
       log,
@@ -125,7 +142,7 @@ export async function startRuntime(
     server,
     stop: async () => {
       await server?.server.stop();
-      await stopWorker?.();
+      for (const stop of stoppers) await stop();
       await queue.stop();
     },
   };

@@ -59,7 +59,7 @@ export function serverSettingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
 
 /** Environment values that are secrets wherever they appear, whatever key they travel under. */
 export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
-  const names = ["WEBHOOK_SECRET", "PRIVATE_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN"];
+  const names = ["WEBHOOK_SECRET", "PRIVATE_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN", "AI_DEV_API_TOKEN"];
   const values = names.map((n) => env[n]).filter((v): v is string => Boolean(v && v.length >= 4));
   const password = env.DATABASE_URL ? passwordOf(env.DATABASE_URL) : undefined;
   if (password) values.push(password);

@@ -5,9 +5,18 @@ import type { Database } from "../db/schema.ts";
 
 export const runQueueName = "runs";
 export const deadRunQueueName = "runs-dead";
+/** Triggers waiting to be authorized and turned into runs (see src/runs/trigger-event.ts). */
+export const intakeQueueName = "intake";
+export const deadIntakeQueueName = "intake-dead";
 
 export interface RunJob {
   runId: string;
+}
+
+export interface IntakeJob {
+  deliveryId: string;
+  /** A TriggerEvent, checked again by the intake worker when it reads it back. */
+  event: unknown;
 }
 
 export interface RunQueueOptions {
@@ -50,6 +59,16 @@ export class RunQueue {
   async start(): Promise<void> {
     await this.boss.start();
     await this.boss.createQueue(deadRunQueueName, { retentionSeconds: 30 * 24 * 3600 });
+    await this.boss.createQueue(deadIntakeQueueName, { retentionSeconds: 30 * 24 * 3600 });
+    // A trigger waits out a GitHub outage: retried with backoff for about an hour before it gives up.
+    await this.boss.createQueue(intakeQueueName, {
+      expireInSeconds: 10 * 60,
+      retryLimit: 10,
+      retryDelay: 5,
+      retryBackoff: true,
+      retryDelayMax: 15 * 60,
+      deadLetter: deadIntakeQueueName,
+    });
     await this.boss.createQueue(runQueueName, {
       expireInSeconds: this.#options.expireInSeconds,
       retryLimit: this.#options.retryLimit,
@@ -70,6 +89,15 @@ export class RunQueue {
       group: { id: targetKey },
     });
     if (!id) throw new Error(`pg-boss did not queue run ${job.runId}`);
+    return id;
+  }
+
+  /** Queues a trigger inside the transaction that records its delivery: both exist, or neither. */
+  async enqueueIntake(trx: Kysely<Database>, job: IntakeJob): Promise<string> {
+    const id = await this.boss.send(intakeQueueName, job, {
+      db: fromKysely(trx as Parameters<typeof fromKysely>[0]),
+    });
+    if (!id) throw new Error(`pg-boss did not queue the intake of delivery ${job.deliveryId}`);
     return id;
   }
 

@@ -6,6 +6,7 @@ import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
 import { activeKeyOf, type RunRequest, targetKeyOf, workflowInputsOf } from "./run-request.ts";
+import type { TriggerEvent } from "./trigger-event.ts";
 
 export interface IntakeDeps {
   db: Kysely<Database>;
@@ -22,34 +23,59 @@ export interface DeliveryInfo {
   repository: string | null;
 }
 
+/**
+ * The webhook's whole job once the signature is checked: the delivery and the trigger's intake job are
+ * committed in one transaction before the sender gets its 2xx, so an accepted event is never lost and a
+ * redelivery is recognised by its id. Everything that needs GitHub (who is asking, the repository's
+ * settings) happens in the intake worker, where a GitHub outage means a retry, not a lost event.
+ */
+export async function acceptTriggerEvent(
+  deps: Pick<IntakeDeps, "db" | "queue">,
+  delivery: DeliveryInfo,
+  event: TriggerEvent,
+): Promise<"accepted" | "duplicate_delivery"> {
+  return await deps.db.transaction().execute(async (trx) => {
+    if (!(await insertDelivery(trx, delivery))) return "duplicate_delivery" as const;
+    await deps.queue.enqueueIntake(trx, { deliveryId: delivery.id, event });
+    return "accepted" as const;
+  });
+}
+
 export type IntakeOutcome =
-  | { kind: "duplicate_delivery" }
   | { kind: "queued"; runId: string }
   /** The same work is already queued or running: the repeat joins it instead of starting another. */
-  | { kind: "already_active"; runId: string };
+  | { kind: "already_active"; runId: string }
+  /** This delivery already made its run (the intake job ran again after a crash). */
+  | { kind: "already_queued"; runId: string };
 
 /**
- * Accepts a run request durably: the delivery, the run and its job are committed in one transaction
- * before the sender gets its 2xx, so an accepted event is never lost and a redelivered one is
- * recognised by its delivery id. A database error propagates, and the sender gets a 5xx to retry.
+ * Turns an authorized request into a run and its job, in one transaction: one delivery makes at most
+ * one run, and work with an active key (a label, /plan, a review) never runs twice at once.
  */
 export async function acceptRunRequest(
   deps: IntakeDeps,
-  delivery: DeliveryInfo,
+  deliveryId: string,
   request: RunRequest,
   /** The caps for this run: the global limits narrowed by the repository's .github/ai-dev.yml. */
   limits: Limits,
 ): Promise<IntakeOutcome> {
   const now = deps.now?.() ?? new Date();
   return await deps.db.transaction().execute(async (trx) => {
-    if (!(await insertDelivery(trx, delivery))) return { kind: "duplicate_delivery" } as const;
     const { trigger } = request;
     const target = `${trigger.target.kind === "issue" ? "issue" : "pull"}#${trigger.target.number}`;
     const activeKey = activeKeyOf(request);
+    // Serialises intakes of the same work (labeled, unlabeled, labeled again within a second) and of
+    // the same delivery, so the checks below and the insert cannot interleave; released at commit.
+    for (const key of [`delivery:${deliveryId}`, ...(activeKey ? [activeKey] : [])]) {
+      await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+    }
+    const made = await trx
+      .selectFrom("runs")
+      .select("id")
+      .where("delivery_id", "=", deliveryId)
+      .executeTakeFirst();
+    if (made) return { kind: "already_queued", runId: made.id } as const;
     if (activeKey) {
-      // Serialises intakes of the same work (labeled, unlabeled, labeled again within a second) so
-      // the check below and the insert cannot interleave; released at commit.
-      await sql`select pg_advisory_xact_lock(hashtext(${activeKey}))`.execute(trx);
       const active = await trx
         .selectFrom("runs")
         .select("id")
@@ -63,7 +89,7 @@ export async function acceptRunRequest(
           repository: trigger.repository.fullName,
           target,
           runId: active.id,
-          deliveryId: delivery.id,
+          deliveryId,
           details: { event: trigger.event, workflow: request.workflow },
         });
         return { kind: "already_active", runId: active.id } as const;
@@ -83,7 +109,7 @@ export async function acceptRunRequest(
         target_kind: trigger.target.kind,
         target_number: trigger.target.number,
         actor: trigger.actor.login,
-        delivery_id: delivery.id,
+        delivery_id: deliveryId,
         active_key: activeKey,
       })
       .where("id", "=", runId)
@@ -95,14 +121,14 @@ export async function acceptRunRequest(
       repository: trigger.repository.fullName,
       target,
       runId,
-      deliveryId: delivery.id,
+      deliveryId,
       details: { event: trigger.event, workflow: request.workflow },
     });
     return { kind: "queued", runId } as const;
   });
 }
 
-/** Records a delivery that starts no run (other events, commands, refusals); false when it is a repeat. */
+/** Records a delivery; false when it is a repeat (the id is the primary key). */
 export async function insertDelivery(db: Kysely<Database>, delivery: DeliveryInfo): Promise<boolean> {
   const inserted = await db
     .insertInto("deliveries")

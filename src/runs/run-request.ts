@@ -21,7 +21,7 @@ const target = z.object({
   url: z.string(),
 });
 
-const trigger = z.object({
+export const runTriggerSchema = z.object({
   source: z.enum(["github", "jira", "linear"]),
   deliveryId: z.string().min(1),
   /** e.g. issues.labeled, issue_comment.created */
@@ -33,12 +33,22 @@ const trigger = z.object({
 });
 
 export const runRequestSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("implement"), workflow: z.string().min(1), trigger, label: z.string() }),
-  z.object({ kind: z.literal("plan"), workflow: z.string().min(1), trigger, notes: z.string() }),
+  z.object({
+    kind: z.literal("implement"),
+    workflow: z.string().min(1),
+    trigger: runTriggerSchema,
+    label: z.string(),
+  }),
+  z.object({
+    kind: z.literal("plan"),
+    workflow: z.string().min(1),
+    trigger: runTriggerSchema,
+    notes: z.string(),
+  }),
   z.object({
     kind: z.literal("revise"),
     workflow: z.string().min(1),
-    trigger,
+    trigger: runTriggerSchema,
     /** The review or comment text that asked for changes, snapshotted at trigger time. */
     instructions: z.string(),
     reviewId: z.int().optional(),
@@ -47,7 +57,7 @@ export const runRequestSchema = z.discriminatedUnion("kind", [
 ]);
 
 export type RunRequest = z.infer<typeof runRequestSchema>;
-export type RunTrigger = z.infer<typeof trigger>;
+export type RunTrigger = z.infer<typeof runTriggerSchema>;
 export type RepositoryRef = z.infer<typeof repositoryRef>;
 
 /**

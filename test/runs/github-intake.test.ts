@@ -1,12 +1,30 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { waitFor } from "../support/cli.ts";
 import { webhookExample } from "../support/webhook-examples.ts";
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp({ worker: false });
+  // The intake worker authorizes triggers; runs stay queued so the tests can look at them.
+  app = await startTestApp({ worker: true, executeRuns: false });
 });
+
+/** Delivers a signed event and waits until the intake worker has decided about it (it audits every decision). */
+async function deliverAndSettle(event: string, payload: unknown, id: string = randomUUID()): Promise<number> {
+  const status = await app.deliver(event, payload, id);
+  await waitFor(
+    async () =>
+      (await app.database.db
+        .selectFrom("audit_log")
+        .select("id")
+        .where("delivery_id", "=", id)
+        .executeTakeFirst()) ?? undefined,
+    20_000,
+    `the intake of delivery ${id}`,
+  );
+  return status;
+}
 afterAll(async () => {
   await app?.stop();
 });
@@ -54,7 +72,7 @@ async function auditOf(action: string, target: string) {
 describe("a label starts work", () => {
   it("starts exactly one run for a write user, queued with its job", async () => {
     app.github.roles.set("Codertocat", "write");
-    expect(await app.deliver("issues", labeled())).toBe(200);
+    expect(await deliverAndSettle("issues", labeled())).toBe(200);
 
     const runs = await runsOf(issueNumber);
     expect(runs).toHaveLength(1);
@@ -75,7 +93,7 @@ describe("a label starts work", () => {
     const login = `user-${role}`;
     app.github.roles.set(login, role);
     const id = randomUUID();
-    expect(await app.deliver("issues", labeled({ login }), id)).toBe(200);
+    expect(await deliverAndSettle("issues", labeled({ login }), id)).toBe(200);
     expect(await app.deliver("issues", labeled({ login }), id)).toBe(200); // redelivered
 
     expect(await runsOf(issueNumber)).toHaveLength(0);
@@ -89,7 +107,7 @@ describe("a label starts work", () => {
   });
 
   it("refuses an outsider GitHub does not know as a collaborator", async () => {
-    expect(await app.deliver("issues", labeled({ login: "someone-else" }))).toBe(200);
+    expect(await deliverAndSettle("issues", labeled({ login: "someone-else" }))).toBe(200);
     expect(await runsOf(issueNumber)).toHaveLength(0);
     expect(app.github.comments()).toHaveLength(1);
   });
@@ -99,7 +117,7 @@ describe("a label starts work", () => {
     ["the app itself", "ai-dev[bot]"],
   ])("refuses %s without asking GitHub or answering", async (_, login) => {
     app.github.roles.set(login, "admin");
-    expect(await app.deliver("issues", labeled({ login, type: "Bot" }))).toBe(200);
+    expect(await deliverAndSettle("issues", labeled({ login, type: "Bot" }))).toBe(200);
 
     expect(await runsOf(issueNumber)).toHaveLength(0);
     expect(app.github.comments()).toHaveLength(0);
@@ -126,6 +144,7 @@ describe("one trigger, one run", () => {
     app.github.roles.set("Codertocat", "write");
     const id = randomUUID();
     const statuses = await Promise.all(Array.from({ length: 5 }, () => app.deliver("issues", labeled(), id)));
+    await waitFor(async () => ((await runsOf(issueNumber)).length > 0 ? true : undefined), 20_000, "the run");
 
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(await runsOf(issueNumber)).toHaveLength(1);
@@ -141,9 +160,9 @@ describe("one trigger, one run", () => {
     app.github.roles.set("Codertocat", "write");
     const unlabeled = { ...labeled(), action: "unlabeled" };
     const statuses = await Promise.all([
-      app.deliver("issues", labeled()),
+      deliverAndSettle("issues", labeled()),
       app.deliver("issues", unlabeled),
-      app.deliver("issues", labeled()),
+      deliverAndSettle("issues", labeled()),
     ]);
 
     expect(statuses).toEqual([200, 200, 200]);
@@ -172,7 +191,7 @@ describe("commands", () => {
   it("/plan from a write user starts the plan workflow with its notes", async () => {
     app.github.roles.set("Codertocat", "write");
     expect(
-      await app.deliver("issue_comment", comment("/plan split it by service\nand keep the API stable")),
+      await deliverAndSettle("issue_comment", comment("/plan split it by service\nand keep the API stable")),
     ).toBe(200);
     const runs = await runsOf(issueNumber);
     expect(runs).toHaveLength(1);
@@ -191,11 +210,11 @@ describe("commands", () => {
 
   it("/status answers with the run's state and /cancel asks it to stop", async () => {
     app.github.roles.set("Codertocat", "write");
-    await app.deliver("issues", labeled());
+    await deliverAndSettle("issues", labeled());
     const [run] = await runsOf(issueNumber);
 
-    expect(await app.deliver("issue_comment", comment("/status"))).toBe(200);
-    expect(await app.deliver("issue_comment", comment("/cancel"))).toBe(200);
+    expect(await deliverAndSettle("issue_comment", comment("/status"))).toBe(200);
+    expect(await deliverAndSettle("issue_comment", comment("/cancel"))).toBe(200);
 
     const [status, cancel] = app.github.comments();
     expect(status?.body).toContain(run?.id);
@@ -205,16 +224,30 @@ describe("commands", () => {
     expect(after[0]?.cancel_requested_at).toBeInstanceOf(Date);
   });
 
+  it("/budget answers with the month's spend and the repository's caps", async () => {
+    app.github.roles.set("Codertocat", "write");
+    app.github.repoConfigs.set("Codertocat/Hello-World", "limits:\n  monthly_budget: 120\n");
+    try {
+      expect(await deliverAndSettle("issue_comment", comment("/budget"))).toBe(200);
+    } finally {
+      app.github.repoConfigs.delete("Codertocat/Hello-World");
+    }
+    const answer = app.github.comments()[0]?.body ?? "";
+    expect(answer).toMatch(/\*\*AI budget for \d{4}-\d{2} \(UTC\), month to date\*\*/);
+    expect(answer).toContain("| Codertocat/Hello-World | $0.00 | $0.00 | $120.00 | $120.00 |");
+    expect(answer).toContain("| Installation | $0.00 | $0.00 | $500.00 | $500.00 |");
+  });
+
   it("/revise on an issue explains where it works", async () => {
     app.github.roles.set("Codertocat", "write");
-    expect(await app.deliver("issue_comment", comment("/revise use tabs", { pull: false }))).toBe(200);
+    expect(await deliverAndSettle("issue_comment", comment("/revise use tabs", { pull: false }))).toBe(200);
     expect(await runsOf(issueNumber)).toHaveLength(0);
     expect(app.github.comments()[0]?.body).toContain("works on pull requests that this app opened");
   });
 
   it("a command from a read user is refused like a label", async () => {
     app.github.roles.set("reader", "read");
-    expect(await app.deliver("issue_comment", comment("/plan", { login: "reader" }))).toBe(200);
+    expect(await deliverAndSettle("issue_comment", comment("/plan", { login: "reader" }))).toBe(200);
     expect(await runsOf(issueNumber)).toHaveLength(0);
     expect(app.github.comments()[0]?.body).toContain("only people with write access");
   });

@@ -152,13 +152,7 @@ describe("durable runs across processes", () => {
         const deliveryId = randomUUID();
         const outcome = await acceptRunRequest(
           { db: test.db, queue, workflows },
-          {
-            id: deliveryId,
-            source: "github",
-            event: "issues.labeled",
-            installationId,
-            repository: "acme/app",
-          },
+          deliveryId,
           {
             kind: "implement",
             workflow: "implement-issue",

@@ -154,6 +154,15 @@ describe("the worker", () => {
     expect(attempts).toHaveLength(2); // the first try and one retry
 
     expect(await app.deliver("issue_comment", comment("/status", number))).toBe(200);
-    expect(app.github.comments().at(-1)?.body).toContain("failed (gave up after retries)");
+    const current = app;
+    const status = await waitFor(
+      async () => {
+        const body = current.github.comments().at(-1)?.body;
+        return body?.startsWith("| run |") ? body : undefined;
+      },
+      20_000,
+      "the /status answer",
+    );
+    expect(status).toContain("failed (gave up after retries)");
   });
 });

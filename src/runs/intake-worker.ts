@@ -1,0 +1,42 @@
+import { deadIntakeQueueName, type IntakeJob, intakeQueueName } from "../queue/run-queue.ts";
+import { audit } from "./audit.ts";
+import { processTriggerEvent, type TriggerProcessingDeps } from "./process-trigger.ts";
+import { triggerEventSchema } from "./trigger-event.ts";
+
+/**
+ * Works through accepted triggers: authorizes them with GitHub and starts their runs. A GitHub outage
+ * makes a job fail and come back later (the queue retries with backoff for about an hour); a trigger
+ * that never gets through is dead-lettered and audited, never silently dropped.
+ */
+export async function startIntakeWorker(
+  deps: TriggerProcessingDeps,
+  options: { pollingIntervalSeconds?: number; concurrency?: number } = {},
+): Promise<{ stop(): Promise<void> }> {
+  const { boss } = deps.queue;
+  const polling = { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 };
+  const workId = await boss.work<IntakeJob>(
+    intakeQueueName,
+    { ...polling, localConcurrency: options.concurrency ?? 4 },
+    async ([job]) => {
+      if (!job) return;
+      const event = triggerEventSchema.parse(job.data.event);
+      await processTriggerEvent(deps, job.data.deliveryId, event);
+    },
+  );
+  const deadId = await boss.work<IntakeJob>(deadIntakeQueueName, polling, async ([job]) => {
+    if (!job) return;
+    deps.log.error({ deliveryId: job.data.deliveryId }, "trigger given up after its retries");
+    await audit(deps.db, {
+      actor: "ai-dev",
+      action: "trigger.dead_lettered",
+      deliveryId: job.data.deliveryId,
+      details: { event: job.data.event as Record<string, unknown> },
+    });
+  });
+  return {
+    stop: async () => {
+      await boss.offWork(intakeQueueName, { id: workId, wait: true });
+      await boss.offWork(deadIntakeQueueName, { id: deadId, wait: true });
+    },
+  };
+}

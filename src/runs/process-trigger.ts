@@ -1,0 +1,208 @@
+import type { Kysely } from "kysely";
+import { type EffectiveRepoConfig, narrowConfig, repoConfigSchema } from "../config/repo-config.ts";
+import type { AppConfig } from "../config/schema.ts";
+import type { Database } from "../db/schema.ts";
+import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { RunQueue } from "../queue/run-queue.ts";
+import { audit } from "./audit.ts";
+import { authorizeActor } from "./authorize.ts";
+import { type BudgetCommands, cancelCommand, statusCommand } from "./commands.ts";
+import type { GithubAccess } from "./github-access.ts";
+import { acceptRunRequest } from "./intake.ts";
+import { isAppPullRequest } from "./run-queries.ts";
+import type { RunRequest, RunTrigger } from "./run-request.ts";
+import type { TriggerEvent } from "./trigger-event.ts";
+
+export interface TriggerProcessingDeps {
+  db: Kysely<Database>;
+  queue: RunQueue;
+  workflows: WorkflowRegistry;
+  config: AppConfig;
+  github: GithubAccess;
+  budget: BudgetCommands;
+  log: Logger;
+}
+
+/**
+ * The second half of intake, in the worker: is the person allowed (asked of GitHub now), what do the
+ * repository's settings say, and then the run or the answer. Safe to repeat for one delivery: a retried
+ * job finds the run it made, and says nothing it has already said.
+ */
+export async function processTriggerEvent(
+  deps: TriggerProcessingDeps,
+  deliveryId: string,
+  event: TriggerEvent,
+): Promise<void> {
+  const { trigger } = event;
+  const github = await deps.github.client(trigger.installationId);
+  const thread = {
+    owner: trigger.repository.owner,
+    repo: trigger.repository.name,
+    issue_number: trigger.target.number,
+  };
+  const reply = async (body: string) => {
+    await github.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...thread, body });
+  };
+  const target = `${trigger.target.kind}#${trigger.target.number}`;
+  const saidBefore = async (action: string) =>
+    (await deps.db
+      .selectFrom("audit_log")
+      .select("id")
+      .where("delivery_id", "=", deliveryId)
+      .where("action", "=", action)
+      .executeTakeFirst()) !== undefined;
+
+  const decision = await authorizeActor(github, trigger.repository, {
+    login: trigger.actor.login,
+    type: event.senderType,
+  });
+  if (!decision.allowed) {
+    if (await saidBefore("trigger.refused")) return;
+    deps.log.info(
+      { deliveryId, actor: trigger.actor.login, reason: decision.reason, role: decision.role },
+      "trigger refused",
+    );
+    // Bots are not answered, so two apps can never talk to each other in a loop.
+    if (decision.reason === "insufficient_permission") {
+      await reply(
+        `@${trigger.actor.login} only people with write access to this repository can ask ${deps.config.system.name} for work (your role here: ${decision.role ?? "none"}). Ask a maintainer to do it for you.`,
+      );
+    }
+    await audit(deps.db, {
+      actor: trigger.actor.login,
+      action: "trigger.refused",
+      repository: trigger.repository.fullName,
+      target,
+      deliveryId,
+      details: { event: trigger.event, reason: decision.reason, role: decision.role ?? null },
+    });
+    return;
+  }
+
+  const effective = await effectiveRepoConfig(deps, trigger);
+  if (typeof effective === "string") {
+    if (!(await saidBefore("trigger.invalid_repo_config"))) {
+      await reply(`${deps.config.system.name} did not start: ${effective}`);
+      await audit(deps.db, {
+        actor: trigger.actor.login,
+        action: "trigger.invalid_repo_config",
+        repository: trigger.repository.fullName,
+        target,
+        deliveryId,
+        details: { problem: effective },
+      });
+    }
+    return;
+  }
+
+  const request = runRequestOf(event, effective);
+  if (request) {
+    const outcome = await acceptRunRequest(deps, deliveryId, request, effective.limits);
+    deps.log.info({ deliveryId, ...outcome }, "trigger accepted");
+    return;
+  }
+  if (event.kind !== "command") return;
+  const action = `command.${event.command.name}`;
+  if (await saidBefore(action)) return;
+  const answer = await answerCommand(deps, event, trigger, effective);
+  await reply(answer);
+  await audit(deps.db, {
+    actor: trigger.actor.login,
+    action,
+    repository: trigger.repository.fullName,
+    target,
+    deliveryId,
+    details: { argument: event.command.argument },
+  });
+}
+
+/** The run a trigger asks for, or undefined for a command answered in words. */
+function runRequestOf(event: TriggerEvent, effective: EffectiveRepoConfig): RunRequest | undefined {
+  const { trigger } = event;
+  switch (event.kind) {
+    case "label":
+      return { kind: "implement", workflow: effective.defaultWorkflow, label: event.label, trigger };
+    case "review":
+      return {
+        kind: "revise",
+        workflow: "revise",
+        instructions: event.instructions,
+        trigger,
+        ...(event.reviewId ? { reviewId: event.reviewId } : {}),
+      };
+    case "command": {
+      const text = [event.command.argument, event.command.rest].filter(Boolean).join("\n");
+      if (event.command.name === "plan") return { kind: "plan", workflow: "plan", notes: text, trigger };
+      return undefined;
+    }
+  }
+}
+
+async function answerCommand(
+  deps: TriggerProcessingDeps,
+  event: Extract<TriggerEvent, { kind: "command" }>,
+  trigger: RunTrigger,
+  effective: EffectiveRepoConfig,
+): Promise<string> {
+  const target = { repository: trigger.repository.fullName, number: trigger.target.number };
+  const budgetTarget = { ...target, installationId: trigger.installationId, limits: effective.limits };
+  switch (event.command.name) {
+    case "revise": {
+      if (trigger.target.kind === "pull_request" && (await isAppPullRequest(deps.db, target))) {
+        // A /revise on the app's PR is a run: it queues behind the PR's active run.
+        const instructions = [event.command.argument, event.command.rest].filter(Boolean).join("\n");
+        await acceptRunRequest(
+          deps,
+          trigger.deliveryId,
+          { kind: "revise", workflow: "revise", instructions, trigger },
+          effective.limits,
+        );
+        return `Queued a revision of this pull request (\`/status\` shows where it is).`;
+      }
+      return "`/revise` works on pull requests that this app opened.";
+    }
+    case "cancel":
+      return await cancelCommand(deps.db, target, trigger.actor.login);
+    case "status":
+      return await statusCommand(deps.db, target);
+    case "budget":
+      return await deps.budget.summary(budgetTarget);
+    case "approve-budget": {
+      const amount = Number(event.command.argument.replace(/^\$/, ""));
+      if (!event.command.argument || !Number.isFinite(amount) || amount <= 0) {
+        return "Usage: `/approve-budget <amount in US dollars>`, e.g. `/approve-budget 12.50`.";
+      }
+      return await deps.budget.approve({ ...budgetTarget, actor: trigger.actor.login }, amount);
+    }
+    case "plan":
+      return "";
+  }
+}
+
+/**
+ * The repository's `.github/ai-dev.yml`, narrowed by the global configuration, or the sentence that
+ * says why it cannot be used: no run starts on settings nobody meant.
+ */
+async function effectiveRepoConfig(
+  deps: TriggerProcessingDeps,
+  trigger: RunTrigger,
+): Promise<EffectiveRepoConfig | string> {
+  const raw = await deps.github.repoConfig(
+    trigger.installationId,
+    trigger.repository.owner,
+    trigger.repository.name,
+  );
+  const parsed = repoConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `- \`${i.path.join(".") || "(file)"}\`: ${i.message}`)
+      .join("\n");
+    return `\`.github/ai-dev.yml\` is not valid.\n\n${problems}`;
+  }
+  const effective = narrowConfig(deps.config, parsed.data);
+  if (!deps.workflows.get(effective.defaultWorkflow)) {
+    return `\`.github/ai-dev.yml\` picks the workflow \`${effective.defaultWorkflow}\`, which does not exist. The workflows are: ${deps.workflows.names().join(", ")}.`;
+  }
+  return effective;
+}
