@@ -12,7 +12,7 @@ import { type Runtime, startRuntime } from "../../src/cli/runtime.ts";
 import { type AppDatabase, openDatabase } from "../../src/db/connect.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { createLogger } from "../../src/logging/logger.ts";
-import { intakeConfig, webhookSecret } from "../../test/support/app-harness.ts";
+import { testAppEnv, webhookSecret } from "../../test/support/app-harness.ts";
 import { openTestDatabase } from "../../test/support/database.ts";
 import { freePort } from "../../test/support/free-port.ts";
 import { testPrivateKey } from "../../test/support/webhook-examples.ts";
@@ -59,18 +59,7 @@ export async function startAppTarget(kind: "pglite" | "postgres"): Promise<AppTa
   const github = await startFakeGitHubThread([[triggerActor, "write"]]);
   const { db: database, drop } = await openBenchDatabase(kind);
   const port = await freePort();
-  const context = loadAppContext({
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    APP_ID: "123",
-    PRIVATE_KEY: testPrivateKey(),
-    WEBHOOK_SECRET: webhookSecret,
-    GHE_HOST: github.host,
-    GHE_PROTOCOL: "http",
-    LOG_LEVEL: "silent",
-    LOG_FORMAT: "json",
-    AI_DEV_CONFIG: intakeConfig,
-  });
+  const context = loadAppContext({ ...testAppEnv({ port, githubHost: github.host }), LOG_LEVEL: "silent" });
   const runtime = await startRuntime(context, database, { web: true, worker: false });
   return {
     url: `http://127.0.0.1:${runtime.server?.port ?? port}${webhookPath}`,

@@ -9,7 +9,13 @@ interface ReviewTriggerPayload {
   installation?: { id: number };
   repository: { name: string; full_name: string; owner: { login: string } };
   sender: { login: string; id: number; type: string };
-  pull_request: { number: number; title: string; body?: string | null; html_url: string };
+  pull_request: {
+    number: number;
+    title: string;
+    body?: string | null;
+    html_url: string;
+    head: { ref: string };
+  };
 }
 
 /**
@@ -49,6 +55,7 @@ async function acceptRevision(
   await acceptTrigger(context, deps, {
     kind: "review",
     instructions,
+    branch: payload.pull_request.head.ref,
     trigger,
     senderType: payload.sender.type,
     ...(reviewId ? { reviewId } : {}),

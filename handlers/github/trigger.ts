@@ -3,7 +3,7 @@ import type { RunTrigger } from "../../src/runs/run-request.ts";
 
 interface TriggerPayload {
   installation?: { id: number };
-  repository: { name: string; full_name: string; owner: { login: string } };
+  repository: { name: string; full_name: string; owner: { login: string }; default_branch?: string };
   sender: { login: string; id: number; type: string };
 }
 
@@ -32,6 +32,7 @@ export function githubTrigger(
       owner: payload.repository.owner.login,
       name: payload.repository.name,
       fullName: payload.repository.full_name,
+      ...(payload.repository.default_branch ? { defaultBranch: payload.repository.default_branch } : {}),
     },
     target: {
       kind: target.kind,

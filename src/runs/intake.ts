@@ -5,7 +5,7 @@ import { createRun } from "../engine/create-run.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
-import { activeKeyOf, type RunRequest, targetKeyOf, workflowInputsOf } from "./run-request.ts";
+import { activeKeyOf, type RunRequest, targetKeyOf, triggerFacts, workflowInputs } from "./run-request.ts";
 import type { TriggerEvent } from "./trigger-event.ts";
 
 export interface IntakeDeps {
@@ -95,9 +95,11 @@ export async function acceptRunRequest(
         return { kind: "already_active", runId: active.id } as const;
       }
     }
+    const declared = Object.keys(deps.workflows.get(request.workflow)?.definition.inputs ?? {});
+    const inputs = workflowInputs(declared, triggerFacts(request));
     const runId = await createRun(
       trx,
-      { workflow: request.workflow, inputs: workflowInputsOf(request), context: { request, limits } },
+      { workflow: request.workflow, inputs, context: { request, limits } },
       { workflows: deps.workflows, now },
     );
     await trx

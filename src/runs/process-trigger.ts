@@ -1,8 +1,10 @@
 import type { Kysely } from "kysely";
+import { z } from "zod";
 import { type EffectiveRepoConfig, narrowConfig, repoConfigSchema } from "../config/repo-config.ts";
 import type { AppConfig } from "../config/schema.ts";
 import type { Database } from "../db/schema.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
+import { isUserFacingError } from "../errors.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
@@ -96,16 +98,36 @@ export async function processTriggerEvent(
     return;
   }
 
-  const request = runRequestOf(event, effective);
-  if (request) {
-    const outcome = await acceptRunRequest(deps, deliveryId, request, effective.limits);
-    deps.log.info({ deliveryId, ...outcome }, "trigger accepted");
+  try {
+    const request = runRequestOf(event, effective);
+    if (request) {
+      const outcome = await acceptRunRequest(deps, deliveryId, request, effective.limits);
+      deps.log.info({ deliveryId, ...outcome }, "trigger accepted");
+      return;
+    }
+  } catch (error) {
+    // A request no run can be made of (a workflow that does not take it): say so once, do not retry.
+    if (!isUserFacingError(error)) throw error;
+    if (!(await saidBefore("trigger.invalid"))) {
+      await reply(`${deps.config.system.name} did not start: ${error.message}`);
+      await audit(deps.db, {
+        actor: trigger.actor.login,
+        action: "trigger.invalid",
+        repository: trigger.repository.fullName,
+        target,
+        deliveryId,
+        details: { code: error.code },
+      });
+    }
     return;
   }
   if (event.kind !== "command") return;
   const action = `command.${event.command.name}`;
   if (await saidBefore(action)) return;
-  const answer = await answerCommand(deps, event, trigger, effective);
+  const answer = await answerCommand(deps, event, trigger, effective).catch((error: unknown) => {
+    if (isUserFacingError(error)) return `${deps.config.system.name} could not do that: ${error.message}`;
+    throw error;
+  });
   await reply(answer);
   await audit(deps.db, {
     actor: trigger.actor.login,
@@ -128,6 +150,7 @@ function runRequestOf(event: TriggerEvent, effective: EffectiveRepoConfig): RunR
         kind: "revise",
         workflow: "revise",
         instructions: event.instructions,
+        branch: event.branch,
         trigger,
         ...(event.reviewId ? { reviewId: event.reviewId } : {}),
       };
@@ -150,14 +173,12 @@ async function answerCommand(
   switch (event.command.name) {
     case "revise": {
       if (trigger.target.kind === "pull_request" && (await isAppPullRequest(deps.db, target))) {
-        // A /revise on the app's PR is a run: it queues behind the PR's active run.
+        // A /revise on the app's PR is a run: it queues behind the PR's active run. A comment's payload
+        // does not carry the PR's branch, so it is read from GitHub.
         const instructions = [event.command.argument, event.command.rest].filter(Boolean).join("\n");
-        await acceptRunRequest(
-          deps,
-          trigger.deliveryId,
-          { kind: "revise", workflow: "revise", instructions, trigger },
-          effective.limits,
-        );
+        const branch = await pullRequestBranch(deps, trigger);
+        const request = { kind: "revise", workflow: "revise", instructions, branch, trigger } as const;
+        await acceptRunRequest(deps, trigger.deliveryId, request, effective.limits);
         return `Queued a revision of this pull request (\`/status\` shows where it is).`;
       }
       return "`/revise` works on pull requests that this app opened.";
@@ -178,6 +199,18 @@ async function answerCommand(
     case "plan":
       return "";
   }
+}
+
+const pullRequestSchema = z.object({ head: z.object({ ref: z.string().min(1) }) });
+
+async function pullRequestBranch(deps: TriggerProcessingDeps, trigger: RunTrigger): Promise<string> {
+  const github = await deps.github.client(trigger.installationId);
+  const response = await github.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+    owner: trigger.repository.owner,
+    repo: trigger.repository.name,
+    pull_number: trigger.target.number,
+  });
+  return pullRequestSchema.parse(response.data).head.ref;
 }
 
 /**

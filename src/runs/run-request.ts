@@ -10,6 +10,8 @@ const repositoryRef = z.object({
   name: z.string().min(1),
   /** owner/name */
   fullName: z.string().min(1),
+  /** Where pull requests go unless a workflow says otherwise. */
+  defaultBranch: z.string().min(1).optional(),
 });
 
 const target = z.object({
@@ -51,6 +53,8 @@ export const runRequestSchema = z.discriminatedUnion("kind", [
     trigger: runTriggerSchema,
     /** The review or comment text that asked for changes, snapshotted at trigger time. */
     instructions: z.string(),
+    /** The pull request's branch, where the revision commits go. */
+    branch: z.string().min(1),
     reviewId: z.int().optional(),
     commentId: z.int().optional(),
   }),
@@ -79,23 +83,47 @@ export function targetKey(source: string, repository: string, number: number): s
   return `${source}:${repository}#${number}`;
 }
 
-/** The inputs a workflow receives; the request's untrusted text travels as data, never as instructions. */
-export function workflowInputsOf(request: RunRequest): Record<string, unknown> {
+/**
+ * What a trigger tells about the work, under the names workflows declare as inputs. A run gets the
+ * ones its workflow declares (see `workflowInputs`); the untrusted text travels as data, never as
+ * instructions.
+ */
+export function triggerFacts(request: RunRequest): Record<string, unknown> {
   const { trigger: t } = request;
-  const common = {
+  const facts: Record<string, unknown> = {
+    // A GitHub issue's task key is owner/name#number; tracker triggers bring their own (PROJ-123).
+    task_key: `${t.repository.fullName}#${t.target.number}`,
     repository: t.repository.fullName,
     number: t.target.number,
     title: t.target.title,
     body: t.target.body,
     url: t.target.url,
     actor: t.actor.login,
+    ...(t.repository.defaultBranch ? { base_branch: t.repository.defaultBranch } : {}),
   };
+  if (t.target.kind === "pull_request") {
+    facts.pull_number = t.target.number;
+    facts.pull_request_title = t.target.title;
+  }
   switch (request.kind) {
     case "implement":
-      return common;
+      return facts;
     case "plan":
-      return { ...common, notes: request.notes };
+      return { ...facts, notes: request.notes };
     case "revise":
-      return { ...common, instructions: request.instructions };
+      return {
+        ...facts,
+        instructions: request.instructions,
+        review_comments: request.instructions,
+        branch: request.branch,
+      };
   }
+}
+
+/** The facts a workflow declares as inputs; the workflow's own defaults fill the rest. */
+export function workflowInputs(
+  declared: readonly string[],
+  facts: Record<string, unknown>,
+): Record<string, unknown> {
+  return Object.fromEntries(declared.filter((name) => name in facts).map((name) => [name, facts[name]]));
 }

@@ -19,6 +19,8 @@ export const triggerEventSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("review"),
     instructions: z.string(),
+    /** The pull request's branch (head ref), from the webhook. */
+    branch: z.string().min(1),
     reviewId: z.int().optional(),
     ...base,
   }),

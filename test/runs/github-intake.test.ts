@@ -172,6 +172,60 @@ describe("one trigger, one run", () => {
   });
 });
 
+describe("reviews on the app's pull requests", () => {
+  it("a review requesting changes starts one revision, and its comments join it", async () => {
+    app.github.roles.set("Codertocat", "write");
+    // A pull request this app opened: a run recorded it.
+    await deliverAndSettle("issues", labeled());
+    const [opener] = await runsOf(issueNumber);
+    const pullNumber = issueNumber + 10_000;
+    await app.database.db.updateTable("runs").set({ pull_request_number: pullNumber }).where("id", "=", opener!.id).execute();
+
+    const review = webhookExample("pull_request_review", "submitted") as {
+      review: { id: number; state: string; body: string | null };
+      pull_request: { number: number; head: { ref: string } };
+      installation?: { id: number };
+    };
+    review.review.state = "changes_requested";
+    review.review.body = "Please rename the cache";
+    review.pull_request.number = pullNumber;
+    review.installation = { id: installationId };
+    expect(await deliverAndSettle("pull_request_review", review)).toBe(200);
+
+    const comment = webhookExample("pull_request_review_comment", "created") as {
+      comment: { pull_request_review_id: number; body: string };
+      pull_request: { number: number };
+      installation?: { id: number };
+    };
+    comment.comment.pull_request_review_id = review.review.id;
+    comment.pull_request.number = pullNumber;
+    comment.installation = { id: installationId };
+    expect(await deliverAndSettle("pull_request_review_comment", comment)).toBe(200);
+
+    const revisions = await runsOf(pullNumber);
+    expect(revisions).toHaveLength(1);
+    expect(revisions[0]).toMatchObject({ workflow: "revise", target_kind: "pull_request" });
+    expect((revisions[0]?.inputs as { instructions?: string }).instructions).toBe("Please rename the cache");
+    expect(await auditOf("trigger.duplicate", `pull#${pullNumber}`)).toHaveLength(1);
+  });
+
+  it("a review on a pull request the app did not open starts nothing", async () => {
+    const review = webhookExample("pull_request_review", "submitted") as {
+      review: { state: string };
+      pull_request: { number: number };
+      installation?: { id: number };
+    };
+    review.review.state = "changes_requested";
+    review.pull_request.number = 999_999;
+    review.installation = { id: installationId };
+    const id = randomUUID();
+    expect(await app.deliver("pull_request_review", review, id)).toBe(200);
+    expect(await runsOf(999_999)).toHaveLength(0);
+    const jobs = await app.runtime.queue.boss.findJobs("intake", { data: { deliveryId: id } });
+    expect(jobs).toHaveLength(0);
+  });
+});
+
 describe("commands", () => {
   function comment(body: string, options: { login?: string; number?: number; pull?: boolean } = {}) {
     const payload = webhookExample("issue_comment", "created") as {

@@ -120,13 +120,10 @@ describe("durable runs across processes", () => {
 
     const restartPort = await freePort();
     start(["start"], env({ PORT: String(restartPort) }));
-    const done = await waitFor(
-      async () => {
-        const last = github.comments().at(-1)?.body;
-        return last?.includes("· done") ? last : undefined;
-      },
-      60_000,
+    const done = await github.waitForComment(
+      (body) => body.includes("· done"),
       "the run to finish after the restart",
+      60_000,
     );
     expect(done).toContain("`implement-issue` · done");
     expect(github.comments().filter((c) => c.method === "POST")).toHaveLength(1);

@@ -64,13 +64,10 @@ describe("the worker", () => {
     const run = await finishedRun(app, issueNumber);
     expect(run.status).toBe("succeeded");
     const current = app;
-    const last = await waitFor(
-      async () => {
-        const body = current.github.comments().at(-1)?.body;
-        return body?.includes("· done") ? body : undefined;
-      },
-      10_000,
+    const last = await current.github.waitForComment(
+      (body) => body.includes("· done"),
       "the final progress comment",
+      10_000,
     );
     const posts = app.github.comments().filter((c) => c.method === "POST");
     expect(posts).toHaveLength(1); // created once, then edited in place
@@ -101,13 +98,10 @@ describe("the worker", () => {
       30_000,
       "the run to wait for approval",
     );
-    const notice = await waitFor(
-      async () => {
-        const body = current.github.comments().at(-1)?.body;
-        return body?.includes("/approve-budget") ? body : undefined;
-      },
-      10_000,
+    const notice = await current.github.waitForComment(
+      (body) => body.includes("/approve-budget"),
       "the waiting notice",
+      10_000,
     );
     expect(notice).toContain("**Waiting:**");
     expect(notice).toContain("limits.max_cost_per_task $0.01");
@@ -155,13 +149,10 @@ describe("the worker", () => {
 
     expect(await app.deliver("issue_comment", comment("/status", number))).toBe(200);
     const current = app;
-    const status = await waitFor(
-      async () => {
-        const body = current.github.comments().at(-1)?.body;
-        return body?.startsWith("| run |") ? body : undefined;
-      },
-      20_000,
+    const status = await current.github.waitForComment(
+      (body) => body.startsWith("| run |"),
       "the /status answer",
+      20_000,
     );
     expect(status).toContain("failed (gave up after retries)");
   });

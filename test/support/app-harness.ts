@@ -22,6 +22,25 @@ export interface TestApp {
 }
 
 /**
+ * The environment of a registered app that talks to a fake GitHub (as to GitHub Enterprise Server) and
+ * runs the intake test workflows; tests and benches start the app with it.
+ */
+export function testAppEnv(options: { port: number; githubHost: string }): Record<string, string> {
+  return {
+    PORT: String(options.port),
+    HOST: "127.0.0.1",
+    APP_ID: "123",
+    PRIVATE_KEY: testPrivateKey(),
+    WEBHOOK_SECRET: webhookSecret,
+    GHE_HOST: options.githubHost,
+    GHE_PROTOCOL: "http",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    LOG_FORMAT: "json",
+    AI_DEV_CONFIG: intakeConfig,
+  };
+}
+
+/**
  * The whole app in this process, on a fresh database, talking to a fake GitHub over HTTP as it would
  * to GitHub Enterprise Server: webhooks in, REST calls out.
  */
@@ -30,19 +49,7 @@ export async function startTestApp(options: Partial<RuntimeOptions> = {}): Promi
   await github.start();
   const database = await openTestDatabase();
   const port = await freePort();
-  const env: Record<string, string> = {
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    APP_ID: "123",
-    PRIVATE_KEY: testPrivateKey(),
-    WEBHOOK_SECRET: webhookSecret,
-    GHE_HOST: github.host,
-    GHE_PROTOCOL: "http",
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
-    LOG_FORMAT: "json",
-    AI_DEV_CONFIG: intakeConfig,
-  };
-  const context = loadAppContext(env);
+  const context = loadAppContext(testAppEnv({ port, githubHost: github.host }));
   const runtime = await startRuntime(context, database, {
     web: true,
     worker: false,

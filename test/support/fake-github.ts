@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import path from "node:path";
+import { waitFor } from "./cli.ts";
 import { webhookExample } from "./webhook-examples.ts";
 
 const fixtures = path.join(import.meta.dirname, "..", "fixtures", "github");
@@ -50,6 +51,18 @@ export class FakeGitHub {
 
   async stop(): Promise<void> {
     await new Promise((resolve) => (this.#server ? this.#server.close(resolve) : resolve(undefined)));
+  }
+
+  /** Waits until the newest comment (posted or edited) passes `test`, and returns its text. */
+  async waitForComment(test: (body: string) => boolean, what: string, deadlineMs = 20_000): Promise<string> {
+    return await waitFor(
+      async () => {
+        const body = this.comments().at(-1)?.body;
+        return body !== undefined && test(body) ? body : undefined;
+      },
+      deadlineMs,
+      what,
+    );
   }
 
   /** The comments posted (POST) and edited (PATCH), in order. */
@@ -110,6 +123,11 @@ export class FakeGitHub {
         status: 200,
         body: { type: "file", encoding: "base64", content: Buffer.from(config).toString("base64") },
       };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(route);
+    if (method === "GET" && match) {
+      const pull = webhookExample("pull_request", "opened").pull_request as Record<string, unknown>;
+      return { status: 200, body: { ...pull, number: Number(match[3]) } };
     }
     match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(route);
     if (method === "POST" && match) {

@@ -1,0 +1,61 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseRunInputs } from "../../src/engine/create-run.ts";
+import { loadWorkflows } from "../../src/engine/load-workflows.ts";
+import { pluginCatalog } from "../../src/plugins/catalog.ts";
+import { activeKeyOf, type RunRequest, triggerFacts, workflowInputs } from "../../src/runs/run-request.ts";
+import { repoRoot } from "../support/cli.ts";
+
+const shipped = loadWorkflows({
+  dir: path.join(repoRoot, "workflows"),
+  promptsDir: path.join(repoRoot, "prompts"),
+  catalog: pluginCatalog,
+});
+
+const trigger = {
+  source: "github" as const,
+  deliveryId: "d-1",
+  event: "issues.labeled",
+  actor: { login: "Codertocat", id: 21031067 },
+  installationId: 42,
+  repository: { owner: "acme", name: "app", fullName: "acme/app", defaultBranch: "trunk" },
+  target: { kind: "issue" as const, number: 12, title: "Add a cache", body: "Please", url: "https://x/12" },
+};
+const pullTrigger = { ...trigger, target: { ...trigger.target, kind: "pull_request" as const, number: 34 } };
+
+const requests: RunRequest[] = [
+  { kind: "implement", workflow: "implement-issue", label: "ai-implement", trigger },
+  { kind: "implement", workflow: "hotfix", label: "ai-implement", trigger },
+  { kind: "plan", workflow: "plan", notes: "split by service", trigger },
+  { kind: "revise", workflow: "revise", instructions: "rename x", branch: "ai-dev/12-abc", trigger: pullTrigger },
+];
+
+describe("run requests become workflow inputs", () => {
+  it.each(requests.map((r) => [r.workflow, r] as const))("the shipped %s workflow accepts what its trigger gives", (name, request) => {
+    const workflow = shipped.get(name);
+    if (!workflow) throw new Error(`no shipped workflow ${name}`);
+    const inputs = workflowInputs(Object.keys(workflow.definition.inputs), triggerFacts(request));
+    expect(() => parseRunInputs(workflow.definition, inputs)).not.toThrow();
+  });
+
+  it("names a GitHub issue's task owner/name#number and uses the repository's default branch", () => {
+    const inputs = parseRunInputs(
+      shipped.get("implement-issue")!.definition,
+      workflowInputs(["task_key", "repository", "base_branch"], triggerFacts(requests[0]!)),
+    );
+    expect(inputs).toEqual({ task_key: "acme/app#12", repository: "acme/app", base_branch: "trunk" });
+  });
+
+  it("gives a revision the PR, its branch and the review text", () => {
+    const facts = triggerFacts(requests[3]!);
+    expect(facts).toMatchObject({ pull_number: 34, branch: "ai-dev/12-abc", review_comments: "rename x" });
+  });
+
+  it("keys active work per target and workflow, and per review for revisions", () => {
+    expect(activeKeyOf(requests[0]!)).toBe("github:acme/app#12:implement-issue");
+    expect(activeKeyOf({ ...(requests[3] as Extract<RunRequest, { kind: "revise" }>), reviewId: 7 })).toBe(
+      "github:acme/app#34:review:7",
+    );
+    expect(activeKeyOf(requests[3]!)).toBeNull(); // a /revise comment queues behind instead
+  });
+});
