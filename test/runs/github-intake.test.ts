@@ -179,7 +179,11 @@ describe("reviews on the app's pull requests", () => {
     await deliverAndSettle("issues", labeled());
     const [opener] = await runsOf(issueNumber);
     const pullNumber = issueNumber + 10_000;
-    await app.database.db.updateTable("runs").set({ pull_request_number: pullNumber }).where("id", "=", opener!.id).execute();
+    await app.database.db
+      .updateTable("runs")
+      .set({ pull_request_number: pullNumber })
+      .where("id", "=", opener!.id)
+      .execute();
 
     const review = webhookExample("pull_request_review", "submitted") as {
       review: { id: number; state: string; body: string | null };
@@ -205,7 +209,9 @@ describe("reviews on the app's pull requests", () => {
     const revisions = await runsOf(pullNumber);
     expect(revisions).toHaveLength(1);
     expect(revisions[0]).toMatchObject({ workflow: "revise", target_kind: "pull_request" });
-    expect((revisions[0]?.inputs as { instructions?: string }).instructions).toBe("Please rename the cache");
+    expect((revisions[0]?.inputs as { instructions?: string } | undefined)?.instructions).toBe(
+      "Please rename the cache",
+    );
     expect(await auditOf("trigger.duplicate", `pull#${pullNumber}`)).toHaveLength(1);
   });
 

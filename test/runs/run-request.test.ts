@@ -27,16 +27,25 @@ const requests: RunRequest[] = [
   { kind: "implement", workflow: "implement-issue", label: "ai-implement", trigger },
   { kind: "implement", workflow: "hotfix", label: "ai-implement", trigger },
   { kind: "plan", workflow: "plan", notes: "split by service", trigger },
-  { kind: "revise", workflow: "revise", instructions: "rename x", branch: "ai-dev/12-abc", trigger: pullTrigger },
+  {
+    kind: "revise",
+    workflow: "revise",
+    instructions: "rename x",
+    branch: "ai-dev/12-abc",
+    trigger: pullTrigger,
+  },
 ];
 
 describe("run requests become workflow inputs", () => {
-  it.each(requests.map((r) => [r.workflow, r] as const))("the shipped %s workflow accepts what its trigger gives", (name, request) => {
-    const workflow = shipped.get(name);
-    if (!workflow) throw new Error(`no shipped workflow ${name}`);
-    const inputs = workflowInputs(Object.keys(workflow.definition.inputs), triggerFacts(request));
-    expect(() => parseRunInputs(workflow.definition, inputs)).not.toThrow();
-  });
+  it.each(requests.map((r) => [r.workflow, r] as const))(
+    "the shipped %s workflow accepts what its trigger gives",
+    (name, request) => {
+      const workflow = shipped.get(name);
+      if (!workflow) throw new Error(`no shipped workflow ${name}`);
+      const inputs = workflowInputs(Object.keys(workflow.definition.inputs), triggerFacts(request));
+      expect(() => parseRunInputs(workflow.definition, inputs)).not.toThrow();
+    },
+  );
 
   it("names a GitHub issue's task owner/name#number and uses the repository's default branch", () => {
     const inputs = parseRunInputs(
