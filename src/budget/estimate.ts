@@ -48,23 +48,14 @@ export function estimateRunCost(
 ): RunEstimate {
   const taskTokens = Math.ceil(taskText.length / shape.charsPerToken);
   const breakdown = steps.map((step): StepEstimate => {
-    if (step.kind === "plugin")
-      return { step: step.name, kind: step.kind, model: null, inputTokens: 0, outputTokens: 0, usd: 0 };
+    if (step.kind === "plugin") return stepEstimate(step, null, 0, 0, 0);
     const model = step.model ?? defaultModel;
     const price = priceOf(prices, model);
     if (step.kind === "ai_action") {
       const input = shape.instructionTokens + taskTokens;
       const output = Math.min(step.maxTokens ?? shape.aiActionOutput, shape.aiActionOutput);
       // A single call writes its prefix to the cache (it may be reused by a retry).
-      const micros = input * price.cacheWrite5m + output * price.output;
-      return {
-        step: step.name,
-        kind: step.kind,
-        model,
-        inputTokens: input,
-        outputTokens: output,
-        usd: microsToUsd(micros),
-      };
+      return stepEstimate(step, model, input, output, input * price.cacheWrite5m + output * price.output);
     }
     // Agent: turn 1 writes the prefix; each later turn reads what came before and writes its growth.
     const prefix = shape.agentPrefixTokens + taskTokens;
@@ -77,18 +68,22 @@ export function estimateRunCost(
     }
     const output = shape.agentTurns * shape.agentOutputPerTurn;
     micros += output * price.output;
-    return {
-      step: step.name,
-      kind: step.kind,
-      model,
-      inputTokens: input,
-      outputTokens: output,
-      usd: microsToUsd(micros),
-    };
+    return stepEstimate(step, model, input, output, micros);
   });
   return {
     usd: breakdown.reduce((sum, s) => sum + s.usd, 0),
     tokens: breakdown.reduce((sum, s) => sum + s.inputTokens + s.outputTokens, 0),
     breakdown,
   };
+}
+
+/** One step's line of the estimate, its cost given in micro-dollars. */
+function stepEstimate(
+  step: EstimatedStep,
+  model: string | null,
+  inputTokens: number,
+  outputTokens: number,
+  micros: number,
+): StepEstimate {
+  return { step: step.name, kind: step.kind, model, inputTokens, outputTokens, usd: microsToUsd(micros) };
 }

@@ -172,32 +172,34 @@ export async function isCancelRequested(db: Db, runId: string): Promise<boolean>
   return Boolean(row?.cancel_requested_at);
 }
 
+/** What names a step row when it is first stored, whether it runs or is skipped. */
+interface NewStep extends StepRef {
+  position: number;
+  kind: string;
+  idempotencyKey: string;
+}
+
+/** The columns every new step_runs row starts with; the caller adds its status, attempt and times. */
+function newStepRow(step: NewStep) {
+  return {
+    id: randomUUID(),
+    run_id: step.runId,
+    step_name: step.stepName,
+    phase: step.phase,
+    position: step.position,
+    kind: step.kind,
+    idempotency_key: step.idempotencyKey,
+  };
+}
+
 /** Records that a step (or one more attempt of it) started; returns the attempt number. */
-export async function startStepRun(
-  db: Db,
-  step: {
-    runId: string;
-    stepName: string;
-    phase: StepPhase;
-    position: number;
-    kind: string;
-    idempotencyKey: string;
-    inputs: unknown;
-    now: Date;
-  },
-): Promise<number> {
+export async function startStepRun(db: Db, step: NewStep & { inputs: unknown; now: Date }): Promise<number> {
   const row = await db
     .insertInto("step_runs")
     .values({
-      id: randomUUID(),
-      run_id: step.runId,
-      step_name: step.stepName,
-      phase: step.phase,
-      position: step.position,
-      kind: step.kind,
+      ...newStepRow(step),
       status: "running",
       attempt: 1,
-      idempotency_key: step.idempotencyKey,
       inputs: jsonParam(step.inputs),
       started_at: step.now,
     })
@@ -265,22 +267,13 @@ export async function finishStepRun(
   });
 }
 
-export async function insertSkippedStep(
-  db: Db,
-  step: StepRef & { position: number; kind: string; idempotencyKey: string; now: Date },
-): Promise<void> {
+export async function insertSkippedStep(db: Db, step: NewStep & { now: Date }): Promise<void> {
   await db
     .insertInto("step_runs")
     .values({
-      id: randomUUID(),
-      run_id: step.runId,
-      step_name: step.stepName,
-      phase: step.phase,
-      position: step.position,
-      kind: step.kind,
+      ...newStepRow(step),
       status: "skipped",
       attempt: 0,
-      idempotency_key: step.idempotencyKey,
       inputs: null,
       outputs: null,
       started_at: step.now,

@@ -1,12 +1,42 @@
 import Anthropic from "@anthropic-ai/sdk";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { ModelClient, type ModelClientOptions } from "../../src/ai/client.ts";
 import { builtInPrices } from "../../src/ai/pricing-table.ts";
 import { openBudgets } from "../../src/budget/caps.ts";
 import { createLogger } from "../../src/logging/logger.ts";
-import type { TestDatabase } from "../support/database.ts";
-import type { ScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
+import { openTestDatabase, type TestDatabase } from "../support/database.ts";
+import { type ScriptedAnthropic, startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
 
 export const testNow = new Date("2026-11-27T10:00:00Z");
+
+export interface ScriptedSuite {
+  /** The file's database, open from beforeAll to afterAll. */
+  test: TestDatabase;
+  /** The scripted server the current test started; closed after each test. */
+  api: ScriptedAnthropic;
+  /** Starts a fresh scripted server as `api` for this test. */
+  startApi(): Promise<ScriptedAnthropic>;
+}
+
+/** Registers the hooks of a file of tests against the scripted Messages API. */
+export function scriptedSuite(): ScriptedSuite {
+  const suite = {
+    async startApi() {
+      suite.api = await startScriptedAnthropic();
+      return suite.api;
+    },
+  } as ScriptedSuite;
+  beforeAll(async () => {
+    suite.test = await openTestDatabase();
+  });
+  afterAll(async () => {
+    await suite.test.drop();
+  });
+  afterEach(async () => {
+    await suite.api?.close();
+  });
+  return suite;
+}
 
 /** A client on the scripted server whose waits are recorded instead of slept. */
 export function scriptedClient(

@@ -1,24 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { renderCostReport } from "../../src/ai/cost-report.ts";
 import { StepModel } from "../../src/ai/step-model.ts";
 import { runLedger } from "../../src/budget/ledger.ts";
 import { UserFacingError } from "../../src/errors.ts";
-import { openTestDatabase, type TestDatabase } from "../support/database.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
-import { type ScriptedAnthropic, startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
-import { openRunBudget, scriptedClient } from "./harness.ts";
+import { openRunBudget, scriptedClient, scriptedSuite } from "./harness.ts";
 
-let test: TestDatabase;
-let api: ScriptedAnthropic;
-beforeAll(async () => {
-  test = await openTestDatabase();
-});
-afterAll(async () => {
-  await test.drop();
-});
-afterEach(async () => {
-  await api?.close();
-});
+const suite = scriptedSuite();
 
 const answer = (text: string) => ({
   ...anthropicFixture("messages.end_turn.json"),
@@ -31,8 +19,8 @@ const schema = {
 };
 
 async function stepModel() {
-  const { client } = scriptedClient(api, test);
-  const { runId, scopes } = await openRunBudget(test);
+  const { client } = scriptedClient(suite.api, suite.test);
+  const { runId, scopes } = await openRunBudget(suite.test);
   return { model: new StepModel({ client, scopesFor: () => scopes }), runId };
 }
 
@@ -48,8 +36,8 @@ const request = (runId: string, key: string) => ({
 
 describe("ModelPort for ai_action steps", () => {
   it("returns the parsed JSON answer with its usage and cost", async () => {
-    api = await startScriptedAnthropic();
-    api.push({ reply: answer('{"labels":["bug","ci"]}') });
+    await suite.startApi();
+    suite.api.push({ reply: answer('{"labels":["bug","ci"]}') });
     const { model, runId } = await stepModel();
     const result = await model.complete(request(runId, `${runId}:triage:1`));
     expect(result.json).toEqual({ labels: ["bug", "ci"] });
@@ -58,13 +46,16 @@ describe("ModelPort for ai_action steps", () => {
       costUsd: 0.00355,
       usage: { inputTokens: 505, outputTokens: 41 },
     });
-    const system = api.requests[0]?.body.system as { text: string }[];
+    const system = suite.api.requests[0]?.body.system as { text: string }[];
     expect(system[1]?.text).toContain('"required":["labels"]');
   });
 
   it("fails the step with invalid_model_output that says what was wrong", async () => {
-    api = await startScriptedAnthropic();
-    api.push({ reply: answer("Sure! Here are the labels: bug") }, { reply: answer('{"labels":"bug"}') });
+    await suite.startApi();
+    suite.api.push(
+      { reply: answer("Sure! Here are the labels: bug") },
+      { reply: answer('{"labels":"bug"}') },
+    );
     const { model, runId } = await stepModel();
     const notJson = await model.complete(request(runId, `${runId}:triage:1`)).catch((e) => e);
     expect(notJson).toBeInstanceOf(UserFacingError);
@@ -75,12 +66,12 @@ describe("ModelPort for ai_action steps", () => {
   });
 
   it("renders the run's per-step cost table from the ledger", async () => {
-    api = await startScriptedAnthropic();
-    api.push({ reply: answer('{"labels":[]}') }, { reply: answer('{"labels":[]}') });
+    await suite.startApi();
+    suite.api.push({ reply: answer('{"labels":[]}') }, { reply: answer('{"labels":[]}') });
     const { model, runId } = await stepModel();
     await model.complete(request(runId, `${runId}:triage:1`));
     await model.complete({ ...request(runId, `${runId}:summary:1`), stepName: "summary" });
-    const report = renderCostReport(await runLedger(test.db, runId));
+    const report = renderCostReport(await runLedger(suite.test.db, runId));
     expect(report).toContain("| triage | claude-opus-4-8 | 1 | 505 | 41 | 0 | 0 | $0.0036 |");
     expect(report).toContain("| **Total** | | 2 | 1,010 | 82 | 0 | 0 | **$0.0071** |");
   });

@@ -31,6 +31,23 @@ async function openFiftyRuns(prefix: string): Promise<string[]> {
   return runs;
 }
 
+/** Every run asks for $1 at once, against its own cap and the shared month; `dbOf` gives run i its connection. */
+function reserveADollarEach(runs: string[], prefix: string, dbOf: (i: number) => Kysely<Database>) {
+  return Promise.all(
+    runs.map((run, i) =>
+      reserveBudget(dbOf(i), {
+        id: `${run}-call`,
+        scopes: [run, `${month}:${prefix}`],
+        micros: dollar,
+        tokens: 1000,
+        runId: run,
+        now,
+        expiresAt,
+      }),
+    ),
+  );
+}
+
 describe("reservations under concurrency", () => {
   it.skipIf(!isPostgresUnderTest())(
     "lets exactly 10 of 50 concurrent $1 reservations through a $10 cap, each on its own PostgreSQL connection",
@@ -55,19 +72,7 @@ describe("reservations under concurrency", () => {
         await Promise.all(
           connections.map((db) => db.selectFrom("budgets").select("scope").limit(1).execute()),
         );
-        const outcomes = await Promise.all(
-          runs.map((run, i) =>
-            reserveBudget(connections[i] as Kysely<Database>, {
-              id: `${run}-call`,
-              scopes: [run, `${month}:pg`],
-              micros: dollar,
-              tokens: 1000,
-              runId: run,
-              now,
-              expiresAt,
-            }),
-          ),
-        );
+        const outcomes = await reserveADollarEach(runs, "pg", (i) => connections[i] as Kysely<Database>);
         expect(outcomes.filter((o) => o.ok)).toHaveLength(10);
         expect(outcomes.filter((o) => !o.ok).every((o) => !o.ok && o.refusal.scope === `${month}:pg`)).toBe(
           true,
@@ -91,19 +96,7 @@ describe("reservations under concurrency", () => {
 
   it("lets exactly 10 of 50 concurrent $1 reservations through a $10 cap on one connection (PGlite or PostgreSQL pool)", async () => {
     const runs = await openFiftyRuns("one");
-    const outcomes = await Promise.all(
-      runs.map((run) =>
-        reserveBudget(test.db, {
-          id: `${run}-call`,
-          scopes: [run, `${month}:one`],
-          micros: dollar,
-          tokens: 1000,
-          runId: run,
-          now,
-          expiresAt,
-        }),
-      ),
-    );
+    const outcomes = await reserveADollarEach(runs, "one", () => test.db);
     expect(outcomes.filter((o) => o.ok)).toHaveLength(10);
     expect((await readBudgets(test.db, [`${month}:one`])).get(`${month}:one`)?.reservedMicros).toBe(
       10 * dollar,

@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRun } from "../../src/engine/create-run.ts";
-import { executeRun } from "../../src/engine/execute-run.ts";
 import { acquireLease, getRun, listStepRuns, requestCancel } from "../../src/engine/run-store.ts";
 import { UserFacingError } from "../../src/errors.ts";
 import { openTestDatabase, type TestDatabase } from "../support/database.ts";
 import {
+  failingAdapters,
   recordingAdapters,
   recordingAgents,
   recordingModel,
   registryFromTexts,
-  testDeps,
 } from "./support/recording-ports.ts";
+import { startRun } from "./support/start-run.ts";
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -27,20 +26,16 @@ inputs:
   repository: { type: string, default: acme/app }
 `;
 
-async function start(text: string, inputs: Record<string, unknown> = { task_key: "PROJ-1" }) {
+/** Creates a run of the one workflow in `text`; `execute` runs it with test fakes. */
+function start(text: string, inputs: Record<string, unknown> = { task_key: "PROJ-1" }) {
   const workflows = registryFromTexts({ "w.yml": text });
   const name = workflows.names()[0] as string;
-  const runId = await createRun(
-    database.db,
-    { workflow: name, inputs, context: { actor: "octocat" } },
-    { workflows },
-  );
-  return { workflows, runId };
+  return startRun(database.db, workflows, { workflow: name, inputs, context: { actor: "octocat" } });
 }
 
 describe("executeRun", () => {
   it("passes variables and step outputs between steps and skips a step whose if: is false", async () => {
-    const { workflows, runId } = await start(`name: flow${header}
+    const { runId, execute } = await start(`name: flow${header}
 steps:
   - name: get_task
     plugin: task_management
@@ -65,11 +60,7 @@ steps:
       body: "Working on \${title | downcase} for \${context.actor} (\${steps.get_task.outputs.url})"
 `);
     const recording = recordingAdapters();
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters }),
-    );
+    const outcome = await execute({ adapters: recording.adapters });
 
     expect(outcome).toEqual({ status: "succeeded", executed: true });
     expect(recording.calls.map((c) => `${c.slot}.${c.action}`)).toEqual([
@@ -100,20 +91,20 @@ steps:
   });
 
   it("stores step inputs and outputs with secrets redacted", async () => {
-    const { workflows, runId } = await start(`name: secrets${header}
+    const { runId, execute } = await start(`name: secrets${header}
 steps:
   - name: remember
     type: set
     inputs: { api_token: "tok-123456", note: "uses key sk-live-abcdef" }
 `);
-    await executeRun(database.db, runId, testDeps(workflows, { secrets: ["sk-live-abcdef"] }));
+    await execute({ secrets: ["sk-live-abcdef"] });
     const [step] = await listStepRuns(database.db, runId);
     expect(step?.inputs).toEqual({ api_token: "[Redacted]", note: "uses key [Redacted]" });
     expect(step?.outputs).toEqual({ api_token: "[Redacted]", note: "uses key [Redacted]" });
   });
 
   it("retries a failing step the given number of times with exponential backoff", async () => {
-    const { workflows, runId } = await start(`name: retrying${header}
+    const { runId, execute } = await start(`name: retrying${header}
 steps:
   - name: open_pr
     plugin: version_control
@@ -130,11 +121,10 @@ steps:
       },
     });
     const delays: number[] = [];
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters, sleep: async (ms) => void delays.push(ms) }),
-    );
+    const outcome = await execute({
+      adapters: recording.adapters,
+      sleep: async (ms) => void delays.push(ms),
+    });
     expect(outcome.status).toBe("succeeded");
     expect(recording.callsOf("version_control.open_pull_request")).toHaveLength(3);
     expect(new Set(recording.calls.map((c) => c.idempotencyKey))).toEqual(new Set([`${runId}/main/open_pr`]));
@@ -144,7 +134,7 @@ steps:
   });
 
   it("fails the run when the retries run out", async () => {
-    const { workflows, runId } = await start(`name: retry-out${header}
+    const { execute } = await start(`name: retry-out${header}
 steps:
   - name: notify
     plugin: communication
@@ -153,23 +143,15 @@ steps:
     on_error: retry
     retries: 2
 `);
-    const recording = recordingAdapters({
-      "communication.notify": () => {
-        throw new Error("Slack is down");
-      },
-    });
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters }),
-    );
+    const recording = failingAdapters("communication.notify", "Slack is down");
+    const outcome = await execute({ adapters: recording.adapters });
     expect(outcome).toMatchObject({ status: "failed", error: { code: "step_failed" } });
     expect(outcome.error?.message).toContain("Slack is down");
     expect(recording.calls).toHaveLength(3);
   });
 
   it("never retries a UserFacingError and stores its code and message on the run", async () => {
-    const { workflows, runId } = await start(`name: refused${header}
+    const { runId, execute } = await start(`name: refused${header}
 steps:
   - name: notify
     plugin: communication
@@ -181,16 +163,11 @@ steps:
     type: set
     inputs: { never: true }
 `);
-    const recording = recordingAdapters({
-      "communication.notify": () => {
-        throw new UserFacingError("budget_exceeded", "the monthly budget of $50 is spent");
-      },
-    });
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters }),
+    const recording = failingAdapters(
+      "communication.notify",
+      () => new UserFacingError("budget_exceeded", "the monthly budget of $50 is spent"),
     );
+    const outcome = await execute({ adapters: recording.adapters });
     expect(outcome.error).toEqual({ code: "budget_exceeded", message: "the monthly budget of $50 is spent" });
     expect(recording.calls).toHaveLength(1);
     const run = await getRun(database.db, runId);
@@ -199,7 +176,7 @@ steps:
   });
 
   it("goes on after a failed step with on_error: continue", async () => {
-    const { workflows, runId } = await start(`name: continuing${header}
+    const { runId, execute } = await start(`name: continuing${header}
 steps:
   - name: docs
     plugin: documentation
@@ -211,16 +188,8 @@ steps:
     action: notify
     inputs: { message: "docs \${steps.docs.status}" }
 `);
-    const recording = recordingAdapters({
-      "documentation.update_page": () => {
-        throw new Error("Confluence answered 500");
-      },
-    });
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters }),
-    );
+    const recording = failingAdapters("documentation.update_page", "Confluence answered 500");
+    const outcome = await execute({ adapters: recording.adapters });
     expect(outcome.status).toBe("succeeded");
     expect(recording.callsOf("communication.notify")[0]?.input.message).toBe("docs failed");
     const steps = await listStepRuns(database.db, runId);
@@ -231,7 +200,7 @@ steps:
   });
 
   it("on failure runs the rollback steps of completed steps in reverse order", async () => {
-    const { workflows, runId } = await start(`name: rolling-back${header}
+    const { runId, execute } = await start(`name: rolling-back${header}
 steps:
   - name: mark
     plugin: task_management
@@ -272,16 +241,8 @@ steps:
         type: fail
         inputs: { message: the failing step itself is not rolled back }
 `);
-    const recording = recordingAdapters({
-      "communication.notify": () => {
-        throw new Error("Slack is down");
-      },
-    });
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters }),
-    );
+    const recording = failingAdapters("communication.notify", "Slack is down");
+    const outcome = await execute({ adapters: recording.adapters });
     expect(outcome).toMatchObject({ status: "failed", error: { code: "step_failed" } });
     expect(recording.calls.map((c) => `${c.slot}.${c.action}`)).toEqual([
       "task_management.update_status",
@@ -307,7 +268,7 @@ steps:
   });
 
   it("fails a step that runs longer than its timeout", async () => {
-    const { workflows, runId } = await start(`name: slow${header}
+    const { execute } = await start(`name: slow${header}
 steps:
   - name: get_task
     plugin: task_management
@@ -325,18 +286,14 @@ steps:
           }),
         ),
     });
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters }),
-    );
+    const outcome = await execute({ adapters: recording.adapters });
     expect(outcome.status).toBe("failed");
     expect(outcome.error?.message).toBe('step "get_task" failed: step "get_task" timed out after 50 ms');
     expect(sawAbort).toBe(true);
   });
 
   it("checks for a cancel request before each step", async () => {
-    const { workflows, runId } = await start(`name: cancelled${header}
+    const { runId, execute } = await start(`name: cancelled${header}
 steps:
   - name: get_task
     plugin: task_management
@@ -353,18 +310,14 @@ steps:
         return defaultTask(input);
       },
     });
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters }),
-    );
+    const outcome = await execute({ adapters: recording.adapters });
     expect(outcome).toMatchObject({ status: "cancelled", error: { code: "cancelled" } });
     expect(recording.callsOf("communication.notify")).toHaveLength(0);
     expect((await getRun(database.db, runId))?.status).toBe("cancelled");
   });
 
   it("does not execute a run whose lease another worker holds", async () => {
-    const { workflows, runId } = await start(`name: leased${header}
+    const { runId, execute } = await start(`name: leased${header}
 steps:
   - name: notify
     plugin: communication
@@ -374,11 +327,7 @@ steps:
     const now = new Date("2026-11-27T10:00:00Z");
     await acquireLease(database.db, runId, { owner: "other", now, until: new Date(now.getTime() + 60_000) });
     const recording = recordingAdapters();
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters }),
-    );
+    const outcome = await execute({ adapters: recording.adapters });
     expect(outcome).toEqual({ status: "running", executed: false });
     expect(recording.calls).toHaveLength(0);
   });
@@ -392,7 +341,7 @@ steps:
 
 describe("ai_action and agent steps", () => {
   it("renders the prompt with untrusted text fenced, records the cost and returns the text", async () => {
-    const { workflows, runId } = await start(`name: ai-text${header}
+    const { runId, execute } = await start(`name: ai-text${header}
 steps:
   - name: get_task
     plugin: task_management
@@ -413,11 +362,7 @@ steps:
       }),
     });
     const { model, requests } = recordingModel(() => ({ text: "A dark theme.", costUsd: 0.125 }));
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters, model }),
-    );
+    const outcome = await execute({ adapters: recording.adapters, model });
     expect(outcome.status).toBe("succeeded");
     const request = requests[0];
     expect(request).toMatchObject({
@@ -455,9 +400,9 @@ steps:
 `;
 
   it("turns a JSON answer matching output_schema into the step's outputs", async () => {
-    const { workflows, runId } = await start(structured("ai-json"));
+    const { runId, execute } = await start(structured("ai-json"));
     const { model, requests } = recordingModel(() => ({ text: '```json\n{"kind":"bug","effort":2}\n```' }));
-    const outcome = await executeRun(database.db, runId, testDeps(workflows, { model }));
+    const outcome = await execute({ model });
     expect(outcome.status).toBe("succeeded");
     expect(requests[0]?.jsonSchema).toMatchObject({ required: ["kind", "effort"] });
     expect((await getRun(database.db, runId))?.variables.kind).toBe("bug");
@@ -466,28 +411,20 @@ steps:
   it("fails the step with invalid_model_output when the answer is not JSON or does not match", async () => {
     const notJson = await start(structured("ai-garbage"));
     const garbage = recordingModel(() => ({ text: "Sure! Here is the JSON you asked for" }));
-    const first = await executeRun(
-      database.db,
-      notJson.runId,
-      testDeps(notJson.workflows, { model: garbage.model }),
-    );
+    const first = await notJson.execute({ model: garbage.model });
     expect(first.error?.code).toBe("invalid_model_output");
     expect(first.error?.message).toContain('the model\'s answer to step "classify" is not JSON');
     expect((await getRun(database.db, notJson.runId))?.costUsdMicros).toBe(250_000);
 
     const mismatch = await start(structured("ai-mismatch"));
     const wrong = recordingModel(() => ({ json: { kind: "chore", effort: "big" } }));
-    const second = await executeRun(
-      database.db,
-      mismatch.runId,
-      testDeps(mismatch.workflows, { model: wrong.model }),
-    );
+    const second = await mismatch.execute({ model: wrong.model });
     expect(second.error?.code).toBe("invalid_model_output");
     expect(second.error?.message).toMatch(/does not match its output_schema: kind: .*; effort: /);
   });
 
   it("runs an agent with the step's inputs and idempotency key, and adds its cost", async () => {
-    const { workflows, runId } = await start(`name: agent${header}
+    const { runId, execute } = await start(`name: agent${header}
 steps:
   - name: develop
     type: agent
@@ -496,7 +433,7 @@ steps:
     outputs: { branch: "\${result.branch}" }
 `);
     const { agents, runs } = recordingAgents(() => ({ branch: "ai/proj-1", costUsd: 1.5 }));
-    const outcome = await executeRun(database.db, runId, testDeps(workflows, { agents }));
+    const outcome = await execute({ agents });
     expect(outcome.status).toBe("succeeded");
     expect(runs).toEqual([
       { agent: "development", input: { task_key: "PROJ-1" }, idempotencyKey: `${runId}/main/develop` },
@@ -506,7 +443,7 @@ steps:
   });
 
   it("stops before a step once the run has spent its workflow's max_cost_usd", async () => {
-    const { workflows, runId } = await start(`name: budgeted${header}
+    const { execute } = await start(`name: budgeted${header}
 limits: { max_cost_usd: 1 }
 steps:
   - name: develop
@@ -520,11 +457,7 @@ steps:
 `);
     const { agents } = recordingAgents(() => ({ costUsd: 1.25 }));
     const recording = recordingAdapters();
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { agents, adapters: recording.adapters }),
-    );
+    const outcome = await execute({ agents, adapters: recording.adapters });
     expect(outcome.error?.code).toBe("budget_exceeded");
     expect(outcome.error?.message).toContain('spent $1.25 of its $1 limit before step "notify"');
     expect(recording.calls).toHaveLength(0);

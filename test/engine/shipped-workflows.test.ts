@@ -1,15 +1,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRun } from "../../src/engine/create-run.ts";
-import { executeRun } from "../../src/engine/execute-run.ts";
 import { loadWorkflows } from "../../src/engine/load-workflows.ts";
 import { getRun, listStepRuns } from "../../src/engine/run-store.ts";
 import { createLiquid, parsePromptTemplate } from "../../src/engine/template.ts";
 import { validateWorkflowFiles } from "../../src/engine/validate-command.ts";
 import { pluginCatalog } from "../../src/plugins/catalog.ts";
 import { openTestDatabase, type TestDatabase } from "../support/database.ts";
-import { recordingAdapters, recordingAgents, recordingModel, testDeps } from "./support/recording-ports.ts";
+import {
+  failingAdapters,
+  recordingAdapters,
+  recordingAgents,
+  recordingModel,
+} from "./support/recording-ports.ts";
+import { startRun } from "./support/start-run.ts";
 
 const root = path.join(import.meta.dirname, "..", "..");
 const workflowsDir = path.join(root, "workflows");
@@ -86,19 +90,14 @@ describe("the shipped workflows", () => {
   });
 
   it("implement-issue goes task → in progress → agent → PR → link → in review → docs → notify", async () => {
-    const runId = await createRun(
-      database.db,
-      { workflow: "implement-issue", inputs: { task_key: "PROJ-1", repository: "acme/app" } },
-      { workflows },
-    );
+    const { runId, execute } = await startRun(database.db, workflows, {
+      workflow: "implement-issue",
+      inputs: { task_key: "PROJ-1", repository: "acme/app" },
+    });
     const recording = recordingAdapters();
     const { model, requests } = plausibleModel();
     const { agents, runs } = developer();
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters, model, agents }),
-    );
+    const outcome = await execute({ adapters: recording.adapters, model, agents });
     expect(outcome).toEqual({ status: "succeeded", executed: true });
     expect(recording.calls.map((c) => `${c.slot}.${c.action}`)).toEqual([
       "task_management.get_task",
@@ -146,31 +145,26 @@ describe("the shipped workflows", () => {
     ],
     ["documentation-only", { task_key: "PROJ-6" }, ["get_task", "update_page", "add_comment", "notify"]],
   ])("%s runs to the end with its prompts rendered strictly", async (workflow, inputs, actions) => {
-    const runId = await createRun(database.db, { workflow, inputs }, { workflows });
+    const { execute } = await startRun(database.db, workflows, { workflow, inputs });
     const recording = recordingAdapters();
     const { agents } = recordingAgents(() => ({ summary: "The theme lives in src/theme.ts." }));
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: recording.adapters, model: plausibleModel().model, agents }),
-    );
+    const outcome = await execute({ adapters: recording.adapters, model: plausibleModel().model, agents });
     expect(outcome).toEqual({ status: "succeeded", executed: true });
     expect(recording.calls.map((c) => c.action).filter((a) => actions.includes(a))).toEqual(actions);
   });
 
   it("implement-issue skips the docs and the notice when those plugins are not configured", async () => {
-    const runId = await createRun(
-      database.db,
-      { workflow: "implement-issue", inputs: { task_key: "PROJ-2", repository: "acme/app" } },
-      { workflows },
-    );
+    const { runId, execute } = await startRun(database.db, workflows, {
+      workflow: "implement-issue",
+      inputs: { task_key: "PROJ-2", repository: "acme/app" },
+    });
     const { adapters } = recordingAdapters();
     const partial = { task_management: adapters.task_management, version_control: adapters.version_control };
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, { adapters: partial, model: plausibleModel().model, agents: developer().agents }),
-    );
+    const outcome = await execute({
+      adapters: partial,
+      model: plausibleModel().model,
+      agents: developer().agents,
+    });
     expect(outcome.status).toBe("succeeded");
     const skipped = (await listStepRuns(database.db, runId))
       .filter((s) => s.status === "skipped")
@@ -179,24 +173,16 @@ describe("the shipped workflows", () => {
   });
 
   it("hotfix opens its pull request into the release branch, with no docs step", async () => {
-    const runId = await createRun(
-      database.db,
-      {
-        workflow: "hotfix",
-        inputs: { task_key: "PROJ-3", repository: "acme/app", release_branch: "release/2.4" },
-      },
-      { workflows },
-    );
+    const { execute } = await startRun(database.db, workflows, {
+      workflow: "hotfix",
+      inputs: { task_key: "PROJ-3", repository: "acme/app", release_branch: "release/2.4" },
+    });
     const recording = recordingAdapters();
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, {
-        adapters: recording.adapters,
-        model: plausibleModel().model,
-        agents: developer().agents,
-      }),
-    );
+    const outcome = await execute({
+      adapters: recording.adapters,
+      model: plausibleModel().model,
+      agents: developer().agents,
+    });
     expect(outcome.status).toBe("succeeded");
     expect(recording.callsOf("version_control.open_pull_request")[0]?.input.base).toBe("release/2.4");
     expect(recording.callsOf("documentation.update_page")).toHaveLength(0);
@@ -206,25 +192,16 @@ describe("the shipped workflows", () => {
   });
 
   it("implement-issue deletes the agent's branch and restores the task when opening the PR fails", async () => {
-    const runId = await createRun(
-      database.db,
-      { workflow: "implement-issue", inputs: { task_key: "PROJ-4", repository: "acme/app" } },
-      { workflows },
-    );
-    const recording = recordingAdapters({
-      "version_control.open_pull_request": () => {
-        throw new Error("GitHub answered 422");
-      },
+    const { execute } = await startRun(database.db, workflows, {
+      workflow: "implement-issue",
+      inputs: { task_key: "PROJ-4", repository: "acme/app" },
     });
-    const outcome = await executeRun(
-      database.db,
-      runId,
-      testDeps(workflows, {
-        adapters: recording.adapters,
-        model: plausibleModel().model,
-        agents: developer().agents,
-      }),
-    );
+    const recording = failingAdapters("version_control.open_pull_request", "GitHub answered 422");
+    const outcome = await execute({
+      adapters: recording.adapters,
+      model: plausibleModel().model,
+      agents: developer().agents,
+    });
     expect(outcome.status).toBe("failed");
     expect(recording.calls.slice(-2).map((c) => [`${c.slot}.${c.action}`, c.input])).toEqual([
       ["version_control.delete_branch", { repository: "acme/app", branch: "ai/proj-1-dark-mode" }],

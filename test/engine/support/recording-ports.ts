@@ -60,6 +60,15 @@ export function recordingAdapters(behaviours: Record<string, Behaviour> = {}) {
   };
 }
 
+/** Recording adapters whose `name` action always throws: an Error with `error` as message, or what `error` makes. */
+export function failingAdapters(name: string, error: string | (() => Error)) {
+  return recordingAdapters({
+    [name]: () => {
+      throw typeof error === "string" ? new Error(error) : error();
+    },
+  });
+}
+
 export function defaultResult(name: string, input: Record<string, unknown>): unknown {
   switch (name) {
     case "task_management.get_task":
