@@ -5,7 +5,7 @@ import { defaultRunsListed } from "../ops/runs-api.ts";
 import { parseRunsLimit, runsCommand } from "../ops/runs-command.ts";
 import { appVersion } from "../version.ts";
 import { configCheck } from "./config-check.ts";
-import { exitOnInvalidInput } from "./config-errors.ts";
+import { exitOnUserError } from "./exit-on-user-error.ts";
 import { migrate } from "./migrate.ts";
 import { repoRoot } from "./runtime.ts";
 import { startApp } from "./start-app.ts";
@@ -20,13 +20,13 @@ program
   .description("run the GitHub App server (webhooks, /healthz) and a worker; what `npm start` runs")
   .option("--no-worker", "serve webhooks only; `ai-dev worker` processes execute the runs")
   .action((options: { worker: boolean }) =>
-    exitOnInvalidInput(() => startApp({ web: true, worker: options.worker })),
+    exitOnUserError(() => startApp({ web: true, worker: options.worker })),
   );
 
 program
   .command("worker")
   .description("execute queued runs only (scale out: any number beside the web process, on PostgreSQL)")
-  .action(() => exitOnInvalidInput(() => startApp({ web: false, worker: true })));
+  .action(() => exitOnUserError(() => startApp({ web: false, worker: true })));
 
 program
   .command("migrate")
@@ -39,7 +39,7 @@ program
   .command("check")
   .argument("[file]", "the file to check (default: AI_DEV_CONFIG or ./ai-dev.config.yaml)")
   .description("check ai-dev.config.yaml and the provider files it names; exits 1 on any problem")
-  .action((file: string | undefined) => exitOnInvalidInput(() => configCheck(file)));
+  .action((file: string | undefined) => exitOnUserError(() => configCheck(file)));
 
 program
   .command("workflows")
@@ -59,7 +59,9 @@ const runs = program
   .option("--json", "print JSON instead of a table")
   .option("-n, --limit <count>", "how many runs, newest first", parseRunsLimit, defaultRunsListed)
   .action((options: { json?: boolean; limit: number }) =>
-    runsCommand({ kind: "list", limit: options.limit }, { json: options.json === true }),
+    exitOnUserError(() =>
+      runsCommand({ kind: "list", limit: options.limit }, { json: options.json === true }),
+    ),
   );
 
 runs
@@ -69,9 +71,11 @@ runs
   .option("--json", "print JSON instead of text")
   // `runs show <id> --json` hands --json to the parent `runs`: read both.
   .action((runId: string, _options: unknown, command: Command) =>
-    runsCommand(
-      { kind: "show", runId },
-      { json: command.optsWithGlobals<{ json?: boolean }>().json === true },
+    exitOnUserError(() =>
+      runsCommand(
+        { kind: "show", runId },
+        { json: command.optsWithGlobals<{ json?: boolean }>().json === true },
+      ),
     ),
   );
 

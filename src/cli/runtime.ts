@@ -26,6 +26,8 @@ export const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 export interface RuntimeOptions {
   /** Serve webhooks and /healthz. */
   web: boolean;
+  /** The loaded workflows; the configured directory's when not given. */
+  workflows?: WorkflowRegistry;
   /** Work the queues in this process: authorize triggers and execute runs. */
   worker: boolean;
   /** With worker: false leaves runs queued after intake (tests look at them before anything runs). */
@@ -65,7 +67,7 @@ export async function startRuntime(
   options: RuntimeOptions,
 ): Promise<Runtime> {
   const { settings, loaded, log } = context;
-  const workflows = loadConfiguredWorkflows(context);
+  const workflows = options.workflows ?? loadConfiguredWorkflows(context);
   const queue = new RunQueue(database, options.queue ?? {});
   await queue.start();
   const db = database.db;

@@ -3,7 +3,7 @@ import { migrateToLatest } from "../db/migrate.ts";
 import { claimInstanceLock } from "../ops/instance-lock.ts";
 import { apiTokenFromEnv } from "../ops/runs-api.ts";
 import { loadAppContext } from "./app-context.ts";
-import { startRuntime } from "./runtime.ts";
+import { loadConfiguredWorkflows, startRuntime } from "./runtime.ts";
 
 export interface StartOptions {
   web: boolean;
@@ -16,6 +16,8 @@ export interface StartOptions {
  */
 export async function startApp(options: StartOptions, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const context = loadAppContext(env);
+  // Every workflow is checked before anything is opened: a bad file stops the start with its problems.
+  const workflows = loadConfiguredWorkflows(context);
   const target = databaseTargetFromEnv(env);
   const envToken = apiTokenFromEnv(env);
   // PGlite opens in one process only: take DATA_DIR before opening it, and tell `ai-dev runs` where to ask.
@@ -29,7 +31,7 @@ export async function startApp(options: StartOptions, env: NodeJS.ProcessEnv = p
     "database ready",
   );
   const apiTokens = [lock?.token, envToken].filter((t): t is string => t !== undefined);
-  const runtime = await startRuntime(context, database, { ...options, apiTokens });
+  const runtime = await startRuntime(context, database, { ...options, apiTokens, workflows });
   if (lock && runtime.server) lock.announcePort(runtime.server.port);
 
   const stop = async (signal: string) => {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { UserFacingError } from "../errors.ts";
 
 /**
  * PGlite opens in one process only: a second process opening the same DATA_DIR can corrupt it. The app
@@ -87,7 +88,8 @@ export function claimInstanceLock(dataDir: string): HeldInstanceLock {
   const file = lockFileOf(dataDir);
   const holder = liveInstanceLock(dataDir);
   if (holder) {
-    throw new Error(
+    throw new UserFacingError(
+      "database_held",
       `the ai-dev app (pid ${holder.pid}) already holds the embedded database at ${path.resolve(dataDir)}; stop it first, or remove ${file} if no ai-dev app runs there`,
     );
   }

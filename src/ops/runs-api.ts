@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
+import { UserFacingError } from "../errors.ts";
 import { getRunDetail, listRecentRuns, maxRunsListed } from "./list-runs.ts";
 
 export const runsApiPath = "/api/v1/runs";
@@ -52,7 +53,8 @@ export function apiTokenFromEnv(env: NodeJS.ProcessEnv): string | undefined {
   const token = env.AI_DEV_API_TOKEN;
   if (!token) return undefined;
   if (token.length < minTokenLength) {
-    throw new Error(
+    throw new UserFacingError(
+      "weak_api_token",
       `AI_DEV_API_TOKEN has ${token.length} characters; use at least ${minTokenLength}, e.g. the output of \`openssl rand -hex 32\``,
     );
   }

@@ -24,14 +24,8 @@ export async function runsCommand(
   output: RunsOutput,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
-  try {
-    const answer = await findRuns(query, databaseTargetFromEnv(env));
-    process.stdout.write(printed(answer, output));
-  } catch (error) {
-    if (!(error instanceof UserFacingError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exitCode = 1;
-  }
+  const answer = await findRuns(query, databaseTargetFromEnv(env));
+  process.stdout.write(printed(answer, output));
 }
 
 /** A `--limit` value, or an error commander shows beside the option. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -43,6 +43,25 @@ describe("ai-dev command line", () => {
       expect(result.stderr).toMatch(/security: .*sandbox/);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("start refuses a workflow directory with an invalid workflow, listing its problems", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ai-dev-cli-"));
+    try {
+      const malformed = path.join(repoRoot, "test", "engine", "fixtures", "malformed");
+      const config = path.join(dir, "ai-dev.config.yaml");
+      writeFileSync(config, `workflows:\n  config_dir: ${JSON.stringify(malformed)}\n`);
+      const result = await runCli(
+        ["start"],
+        cleanEnv({ AI_DEV_CONFIG: config, DATA_DIR: path.join(dir, "data") }),
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/problem\(s\) found/);
+      expect(result.stderr).toMatch(/unknown-action\.yml:\d+:\d+ steps\.0\.action: unknown action "get_tsk"/);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

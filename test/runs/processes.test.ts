@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/db/connect.ts";
 import { loadWorkflows } from "../../src/engine/load-workflows.ts";
 import { pluginCatalog } from "../../src/plugins/catalog.ts";
 import { RunQueue } from "../../src/queue/run-queue.ts";
