@@ -12,8 +12,9 @@ import { runsApiHandler } from "../ops/runs-api.ts";
 import { pluginCatalog } from "../plugins/catalog.ts";
 import { RunQueue, type RunQueueOptions } from "../queue/run-queue.ts";
 import { budgetCommands } from "../runs/budget-commands.ts";
+import { dryRunThread } from "../runs/dry-run-thread.ts";
 import { startIntakeWorker } from "../runs/intake-worker.ts";
-import type { RunRef } from "../runs/issue-thread.ts";
+import type { RunRef, ThreadRef } from "../runs/issue-thread.ts";
 import { type EngineServices, startRunWorker } from "../runs/worker.ts";
 import { healthHandler } from "../server/health.ts";
 import { type StartedServer, startServer } from "../server/start-server.ts";
@@ -84,6 +85,10 @@ export async function startRuntime(
       log,
     });
     const github = githubAccess(probot);
+    const threadFor = async (ref: ThreadRef) =>
+      settings.dryRun
+        ? dryRunThread(log, ref)
+        : githubIssueThread(await github.client(ref.installationId), ref);
     const polling = options.pollingIntervalSeconds
       ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
       : {};
@@ -94,6 +99,7 @@ export async function startRuntime(
         workflows,
         config: loaded.config,
         github,
+        threadFor,
         budget: budgetCommands({ db, queue, config: loaded.config }),
         log: log.child({ component: "intake" }),
       },
@@ -112,7 +118,7 @@ export async function startRuntime(
         secrets,
         ...polling,
         engineFor,
-        threadFor: async (ref) => githubIssueThread(await github.client(ref.installationId), ref),
+        threadFor,
       });
       stoppers.push(worker.stop);
     }

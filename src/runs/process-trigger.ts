@@ -12,6 +12,7 @@ import { authorizeActor } from "./authorize.ts";
 import { type BudgetCommands, cancelCommand, statusCommand } from "./commands.ts";
 import type { GithubAccess } from "./github-access.ts";
 import { acceptRunRequest } from "./intake.ts";
+import type { IssueThread, ThreadRef } from "./issue-thread.ts";
 import { isAppPullRequest } from "./run-queries.ts";
 import type { RunRequest, RunTrigger } from "./run-request.ts";
 import type { TriggerEvent } from "./trigger-event.ts";
@@ -22,6 +23,8 @@ export interface TriggerProcessingDeps {
   workflows: WorkflowRegistry;
   config: AppConfig;
   github: GithubAccess;
+  /** Where answers go: the trigger's issue or PR. */
+  threadFor: (ref: ThreadRef) => Promise<IssueThread>;
   budget: BudgetCommands;
   log: Logger;
 }
@@ -38,13 +41,13 @@ export async function processTriggerEvent(
 ): Promise<void> {
   const { trigger } = event;
   const github = await deps.github.client(trigger.installationId);
-  const thread = {
-    owner: trigger.repository.owner,
-    repo: trigger.repository.name,
-    issue_number: trigger.target.number,
-  };
+  const thread = await deps.threadFor({
+    installationId: trigger.installationId,
+    repository: trigger.repository.fullName,
+    number: trigger.target.number,
+  });
   const reply = async (body: string) => {
-    await github.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...thread, body });
+    await thread.comment(body);
   };
   const target = `${trigger.target.kind}#${trigger.target.number}`;
   const saidBefore = async (action: string) =>

@@ -79,6 +79,18 @@ describe("the worker", () => {
     expect(Number(run.progress_comment_id)).toBeGreaterThan(0);
   });
 
+  it("with DRY_RUN=true runs the workflow but posts nothing", async () => {
+    app = await startTestApp({ worker: true, env: { DRY_RUN: "true" } });
+    app.github.roles.set("Codertocat", "write");
+    await app.deliver("issues", labeled());
+
+    const run = await finishedRun(app, issueNumber);
+    expect(run.status).toBe("succeeded");
+    expect(app.github.comments()).toEqual([]);
+    // It still asked GitHub who was asking: reading is not writing.
+    expect(app.github.requests.some((r) => r.path.endsWith("/permission"))).toBe(true);
+  });
+
   it("waits when the estimate passes the task's cap, and goes on after /approve-budget", async () => {
     app = await startTestApp({ worker: true });
     app.github.roles.set("Codertocat", "write");

@@ -44,17 +44,20 @@ export function testAppEnv(options: { port: number; githubHost: string }): Recor
  * The whole app in this process, on a fresh database, talking to a fake GitHub over HTTP as it would
  * to GitHub Enterprise Server: webhooks in, REST calls out.
  */
-export async function startTestApp(options: Partial<RuntimeOptions> = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: Partial<RuntimeOptions> & { env?: Record<string, string> } = {},
+): Promise<TestApp> {
   const github = new FakeGitHub();
   await github.start();
   const database = await openTestDatabase();
   const port = await freePort();
-  const context = loadAppContext(testAppEnv({ port, githubHost: github.host }));
+  const { env: extraEnv, ...runtimeOptions } = options;
+  const context = loadAppContext({ ...testAppEnv({ port, githubHost: github.host }), ...extraEnv });
   const runtime = await startRuntime(context, database, {
     web: true,
     worker: false,
     pollingIntervalSeconds: 0.5,
-    ...options,
+    ...runtimeOptions,
   });
   const url = `http://127.0.0.1:${runtime.server?.port ?? port}`;
   return {
