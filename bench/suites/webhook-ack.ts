@@ -23,6 +23,8 @@ export const name = "webhook-ack";
 const connections = 8;
 /** Below this share of the lowest saturation rate every server still has idle time. */
 const offeredShare = 0.5;
+/** Lighter loads, to show how the ratio depends on how busy the app is (headline stays at offeredShare). */
+const lighterShares = [0.25, 0.1];
 const saturation = { requests: 20_000, maxSeconds: 5 };
 const comparisonSeconds = 10;
 const sentinel = "987654321";
@@ -99,6 +101,8 @@ interface Measured {
   trigger: LatencySummary;
   record: LatencySummary;
   triggerSent: number;
+  /** Bare and trigger p99 at lighter offered loads. */
+  lighter: { share: number; rate: number; bare: LatencySummary; trigger: LatencySummary }[];
   committed: { jobs: number; deliveries: number };
   githubCalls: Record<string, number>;
 }
@@ -120,7 +124,23 @@ async function measure(kind: "pglite" | "postgres"): Promise<Measured> {
     const bare = await phase(bareServer.url, "trigger", fixed);
     const trigger = await phase(app.url, "trigger", fixed);
     const record = await phase(app.url, "record-only", fixed);
-    const triggerSent = 400 + triggerSat.count + trigger.count;
+    const lighter: Measured["lighter"] = [];
+    for (const share of lighterShares) {
+      const lightRate = Math.max(1, Math.floor(share * Math.min(bareSat.perSecond, triggerSat.perSecond)));
+      const light = {
+        rate: lightRate,
+        requests: lightRate * comparisonSeconds,
+        maxSeconds: comparisonSeconds * 3,
+      };
+      lighter.push({
+        share,
+        rate: lightRate,
+        bare: await phase(bareServer.url, "trigger", light),
+        trigger: await phase(app.url, "trigger", light),
+      });
+    }
+    const triggerSent =
+      400 + triggerSat.count + trigger.count + lighter.reduce((n, l) => n + l.trigger.count, 0);
     return {
       bareSat,
       triggerSat,
@@ -130,6 +150,7 @@ async function measure(kind: "pglite" | "postgres"): Promise<Measured> {
       trigger,
       record,
       triggerSent,
+      lighter,
       committed: await committed(app),
       githubCalls: await app.github.requestCounts(),
     };
@@ -178,6 +199,10 @@ export async function run(): Promise<BenchFigures> {
         label: `${kind}: trigger p99 / bare p99`,
         value: `${ratio.toFixed(2)}x (target ≤ 2x: ${ratio <= 2 ? "met" : "MISSED"}); record-only ${(m.record.p99 / m.bare.p99).toFixed(2)}x`,
       },
+      ...m.lighter.map((l) => ({
+        label: `${kind}: at ${l.rate}/s (${l.share * 100}% of saturation)`,
+        value: `bare p99 ${ms(l.bare.p99)}, trigger p99 ${ms(l.trigger.p99)}: ${(l.trigger.p99 / l.bare.p99).toFixed(2)}x`,
+      })),
       {
         label: `${kind}: committed for ${m.triggerSent} trigger acks`,
         value: `${m.committed.deliveries} deliveries, ${m.committed.jobs} intake jobs`,
@@ -200,6 +225,12 @@ export async function run(): Promise<BenchFigures> {
       [`record_only_ack_p99_ms${suffix}`]: round(m.record.p99),
       [`record_only_deliveries_per_s${suffix}`]: round(m.recordSat.perSecond, 0),
       [`ack_offered_rate_per_s${suffix}`]: m.rate,
+      ...Object.fromEntries(
+        m.lighter.map((l) => [
+          `ack_p99_ratio_at_${l.share * 100}pct${suffix}`,
+          round(l.trigger.p99 / l.bare.p99),
+        ]),
+      ),
     });
   }
   return { figures, rows };

@@ -69,7 +69,7 @@ export async function startRuntime(
 ): Promise<Runtime> {
   const { settings, loaded, log } = context;
   const workflows = options.workflows ?? loadConfiguredWorkflows(context);
-  const queue = new RunQueue(database, options.queue ?? {});
+  const queue = new RunQueue(database, { ...options.queue, supervise: options.worker });
   await queue.start();
   const db = database.db;
   const isRegistered = settings.appId !== undefined && settings.privateKey !== undefined;

@@ -25,6 +25,11 @@ export interface RunQueueOptions {
   /** Attempts after the first before a job goes to the dead-letter queue. */
   retryLimit?: number;
   retryDelaySeconds?: number;
+  /**
+   * Whether this process does pg-boss's maintenance (expiring jobs, moving dead letters, queue
+   * stats). Workers do; a web-only process need not, so its acknowledgements never wait behind it.
+   */
+  supervise?: boolean;
 }
 
 /**
@@ -39,13 +44,14 @@ export class RunQueue {
 
   constructor(database: AppDatabase, options: RunQueueOptions = {}) {
     this.#options = {
+      supervise: options.supervise ?? true,
       expireInSeconds: options.expireInSeconds ?? 4 * 60 * 60,
       retryLimit: options.retryLimit ?? 2,
       retryDelaySeconds: options.retryDelaySeconds ?? 30,
     };
     const appSchema = database.target.kind === "postgres" ? database.target.schema : undefined;
     this.schema = appSchema ? `${appSchema}_pgboss` : "pgboss";
-    const common = { schema: this.schema, schedule: false };
+    const common = { schema: this.schema, schedule: false, supervise: this.#options.supervise };
     if (database.pglite) {
       this.boss = new PgBoss({ ...common, db: fromPglite(database.pglite), backend: "pglite" });
     } else if (database.target.kind === "postgres") {
