@@ -1,6 +1,6 @@
 import type { Probot } from "probot";
-import { requestCancel } from "../../src/engine/run-store.ts";
 import { audit } from "../../src/runs/audit.ts";
+import { cancelRun } from "../../src/runs/cancel-run.ts";
 import { insertDelivery } from "../../src/runs/intake.ts";
 import { activeStatuses } from "../../src/runs/run-queries.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
@@ -26,7 +26,7 @@ export function registerPullRequestHandlers(app: Probot, deps: GithubHandlerDeps
         .execute();
       if (runs.length === 0) return [];
       const active = runs.filter((r) => (activeStatuses as readonly string[]).includes(r.status));
-      for (const run of active) await requestCancel(trx, run.id);
+      for (const run of active) await cancelRun(trx, run.id);
       await audit(trx, {
         actor: payload.sender.login,
         action: payload.pull_request.merged ? "pr.merged" : "pr.closed",

@@ -31,7 +31,11 @@ import { type CallUsage, usageFromResponse } from "./usage.ts";
 export interface CallContext {
   runId: string;
   step: string;
-  /** Stable across retries of the same step attempt: the ledger row is written once. */
+  /**
+   * The step's key (stable across its retries and resumes). Each call's ledger row is keyed by it and
+   * the call's own reservation, so a settlement retried is written once while a second billed call of
+   * the same step (a retry, a resume, an agent's next turn) is a row of its own and is counted.
+   */
   idempotencyKey: string;
   /** Budget scopes the call is charged to (see src/budget/scopes.ts); their rows must be open. */
   scopes: readonly string[];
@@ -290,7 +294,7 @@ export class ModelClient {
   ): Promise<CallResult> {
     const cost = costMicros(done.price, done.usage);
     const outcome = await settleModelCall(this.options.db, reservation, {
-      idempotencyKey: context.idempotencyKey,
+      idempotencyKey: `${context.idempotencyKey}/${reservation.id}`,
       runId: context.runId,
       step: context.step,
       model: done.model,

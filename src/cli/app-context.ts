@@ -7,16 +7,15 @@ export interface AppContext {
   settings: ServerSettings;
   loaded: LoadedConfig;
   log: Logger;
+  /** Every secret value the app knows (configuration and environment): scrubbed wherever text is stored or said. */
+  secrets: string[];
 }
 
 /** What every long-running command needs first: settings, checked configuration, a redacting logger. */
 export function loadAppContext(env: NodeJS.ProcessEnv = process.env): AppContext {
   const settings = serverSettingsFromEnv(env);
   const loaded = loadAppConfig({ env, providerSchemas: providerConfigSchemas });
-  const log = createLogger({
-    level: settings.logLevel,
-    format: settings.logFormat,
-    secrets: [...loaded.secrets, ...secretsFromEnv(env)],
-  });
-  return { settings, loaded, log };
+  const secrets = [...new Set([...loaded.secrets, ...secretsFromEnv(env)])];
+  const log = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets });
+  return { settings, loaded, log, secrets };
 }

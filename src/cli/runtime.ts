@@ -73,7 +73,7 @@ export async function startRuntime(
   await queue.start();
   const db = database.db;
   const isRegistered = settings.appId !== undefined && settings.privateKey !== undefined;
-  const secrets = loaded.secrets;
+  const { secrets } = context;
 
   const stoppers: (() => Promise<void>)[] = [];
   if (options.worker && isRegistered) {

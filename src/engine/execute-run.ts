@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
 import { isUserFacingError } from "../errors.ts";
+import { scrubSecrets } from "../logging/logger.ts";
 import { sleep as realSleep } from "./backoff.ts";
 import { rollBack } from "./rollback.ts";
 import type { ExecuteRunDeps, RunExecution, StepState } from "./run-execution.ts";
@@ -147,6 +148,8 @@ async function drive(exec: RunExecution): Promise<RunOutcome> {
   }
 
   if (failure) {
+    // The message is stored, and may be posted on the issue: no secret may be in it.
+    failure = { ...failure, message: scrubSecrets(failure.message, exec.deps.secrets ?? []) };
     await setRunError(db, run.id, failure, exec.clock());
     if (!(await rollBack(exec))) return interrupted(exec);
     await finishRun(db, run.id, { status: "failed", now: exec.clock(), error: failure });

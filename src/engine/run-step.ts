@@ -1,4 +1,5 @@
 import { isUserFacingError } from "../errors.ts";
+import { scrubSecrets } from "../logging/logger.ts";
 import { backoffMs } from "./backoff.ts";
 import { definedVariables } from "./check-workflow.ts";
 import { durationMs } from "./duration.ts";
@@ -87,7 +88,7 @@ async function executeStep(
       ...ref,
       status: "failed",
       outputs: null,
-      error: error.message,
+      error: scrubSecrets(error.message, secrets),
       costUsdMicros: 0,
       now: exec.clock(),
     });
@@ -147,7 +148,7 @@ async function executeStep(
         log.warn({ attempt, reason: String(exec.signal.reason) }, "step interrupted");
         return { status: "interrupted" };
       }
-      const message = error instanceof Error ? error.message : String(error);
+      const message = scrubSecrets(error instanceof Error ? error.message : String(error), secrets);
       const retries = step.on_error === "retry" ? (step.retries ?? 0) : 0;
       if (retry < retries && isRetryable(error)) {
         const delay = backoffMs(step.backoff, retry + 1);

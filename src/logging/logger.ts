@@ -51,6 +51,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     .sort((a, b) => b.length - a.length);
   const pinoOptions: pino.LoggerOptions = {
     level: options.level ?? "info",
+    serializers: { err: serializeError },
     redact: { paths: redactedPaths, censor: redactedText },
     // A secret can also hide in a message, an error or a URL: scrub the finished line as a last guard.
     hooks: secrets.length > 0 ? { streamWrite: (line) => scrubSecrets(line, secrets) } : {},
@@ -70,5 +71,21 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
     const escaped = JSON.stringify(secret).slice(1, -1);
     if (escaped !== secret) out = out.replaceAll(escaped, redactedText);
   }
+  return out;
+}
+
+/**
+ * Errors without what they carry from outside: a webhook error's `event` holds the whole payload (even
+ * of a delivery refused for its signature), and an HTTP error's request and response hold headers and
+ * bodies. What stays is what a person needs to act: the message, the stack, the method, URL and status.
+ */
+function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const out = pino.stdSerializers.err(error) as Record<string, unknown>;
+  delete out.event;
+  const request = out.request as { method?: unknown; url?: unknown } | undefined;
+  if (request) out.request = { method: request.method, url: request.url };
+  const response = out.response as { status?: unknown; url?: unknown } | undefined;
+  if (response) out.response = { status: response.status, url: response.url };
   return out;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { UserFacingError } from "../errors.ts";
@@ -86,16 +86,26 @@ export interface HeldInstanceLock {
  */
 export function claimInstanceLock(dataDir: string): HeldInstanceLock {
   const file = lockFileOf(dataDir);
-  const holder = liveInstanceLock(dataDir);
-  if (holder) {
-    throw new UserFacingError(
-      "database_held",
-      `the ai-dev app (pid ${holder.pid}) already holds the embedded database at ${path.resolve(dataDir)}; stop it first, or remove ${file} if no ai-dev app runs there`,
-    );
-  }
   mkdirSync(path.dirname(file), { recursive: true });
   const lock: InstanceLock = { pid: process.pid, port: null, token: newApiToken() };
-  writeLockFile(file, lock);
+  // Created exclusively: of two processes started together, exactly one gets the lock. A lock left by
+  // a process that died is removed once and the claim tried again.
+  for (let attempt = 0; attempt < 2 && !createLockFile(file, lock); attempt++) {
+    const holder = liveInstanceLock(dataDir);
+    if (holder) {
+      throw new UserFacingError(
+        "database_held",
+        `the ai-dev app (pid ${holder.pid}) already holds the embedded database at ${path.resolve(dataDir)}; stop it first, or remove ${file} if no ai-dev app runs there`,
+      );
+    }
+    rmSync(file, { force: true });
+    if (attempt === 1) {
+      throw new UserFacingError(
+        "database_held",
+        `another ai-dev process is taking the embedded database at ${path.resolve(dataDir)}; try again`,
+      );
+    }
+  }
   return {
     file,
     token: lock.token,
@@ -109,6 +119,21 @@ export function claimInstanceLock(dataDir: string): HeldInstanceLock {
       }
     },
   };
+}
+
+/** Written beside and linked into place only if no lock exists (link fails on an existing name). */
+function createLockFile(file: string, lock: InstanceLock): boolean {
+  const temporary = `${file}.${process.pid}.new`;
+  writeLockFile(temporary, lock);
+  try {
+    linkSync(temporary, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
 }
 
 /** Written beside and renamed into place: a reader never sees half a file. */

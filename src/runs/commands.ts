@@ -2,8 +2,8 @@ import type { Kysely } from "kysely";
 import { formatUsd, microsToUsd } from "../budget/money.ts";
 import type { Limits } from "../config/schema.ts";
 import type { Database } from "../db/schema.ts";
-import { requestCancel } from "../engine/run-store.ts";
 import { audit } from "./audit.ts";
+import { cancelRun } from "./cancel-run.ts";
 import { activeStatuses, runsForTarget, type TargetRef } from "./run-queries.ts";
 
 export interface CommandDeps {
@@ -23,14 +23,14 @@ export interface BudgetCommands {
   approve(target: BudgetTarget & { actor: string }, amountUsd: number): Promise<string>;
 }
 
-/** `/cancel`: asks every active run of the issue or PR to stop at its next step boundary. */
+/** `/cancel`: ends every active run of the issue or PR (a running one at its next step boundary). */
 export async function cancelCommand(db: Kysely<Database>, target: TargetRef, actor: string): Promise<string> {
   const runs = (await runsForTarget(db, target)).filter((r) =>
     (activeStatuses as readonly string[]).includes(r.status),
   );
   if (runs.length === 0) return "There is no active run here to cancel.";
   for (const run of runs) {
-    await requestCancel(db, run.id);
+    await cancelRun(db, run.id);
     await audit(db, {
       actor,
       action: "run.cancel_requested",
@@ -40,7 +40,7 @@ export async function cancelCommand(db: Kysely<Database>, target: TargetRef, act
     });
   }
   const ids = runs.map((r) => `\`${r.id}\``).join(", ");
-  return `Cancelling ${ids}: the run stops at its next step boundary, and its progress comment will say so.`;
+  return `Cancelling ${ids}: a run that has not started ends now; a running one stops at its next step boundary, and its progress comment will say so.`;
 }
 
 /** `/status`: the state of the newest runs, including a run that gave up after its retries. */

@@ -76,11 +76,14 @@ export async function acceptRunRequest(
       .executeTakeFirst();
     if (made) return { kind: "already_queued", runId: made.id } as const;
     if (activeKey) {
+      // A review and its comments arrive as separate deliveries, possibly after the run they made has
+      // ended: one review makes one revision, ever. Other work may run again once the last run is over.
+      const isReview = request.kind === "revise" && request.reviewId !== undefined;
       const active = await trx
         .selectFrom("runs")
         .select("id")
         .where("active_key", "=", activeKey)
-        .where("status", "in", ["queued", "running", "waiting"])
+        .$if(!isReview, (q) => q.where("status", "in", ["queued", "running", "waiting"]))
         .executeTakeFirst();
       if (active) {
         await audit(trx, {

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Job } from "pg-boss";
 import { renderCostReport } from "../ai/cost-report.ts";
+import { releaseExpiredReservations } from "../budget/expire.ts";
 import { runLedger } from "../budget/ledger.ts";
 import type { AppConfig } from "../config/schema.ts";
 import type { Database } from "../db/schema.ts";
@@ -37,6 +38,8 @@ export interface RunWorkerDeps {
   execute?: typeof executeRun;
   /** How often an idle worker looks for jobs, in seconds (pg-boss's minimum is 0.5). */
   pollingIntervalSeconds?: number;
+  /** How often expired budget reservations are released, in seconds. */
+  sweepIntervalSeconds?: number;
 }
 
 /**
@@ -59,8 +62,21 @@ export async function startRunWorker(deps: RunWorkerDeps): Promise<{ stop(): Pro
   const deadId = await boss.work<RunJob>(deadRunQueueName, polling, async ([job]) => {
     if (job) await markDeadLettered(deps, job.data.runId);
   });
+  // Holds left by a worker that died between reserve and settle go back to their budgets.
+  const sweep = async () => {
+    try {
+      const released = await releaseExpiredReservations(deps.db, new Date());
+      if (released > 0) deps.log.warn({ released }, "expired budget reservations released");
+    } catch (err) {
+      deps.log.warn({ err }, "expired budget reservations not released this time");
+    }
+  };
+  await sweep();
+  const sweeper = setInterval(() => void sweep(), (deps.sweepIntervalSeconds ?? 60) * 1000);
+  sweeper.unref();
   return {
     stop: async () => {
+      clearInterval(sweeper);
       await boss.offWork(runQueueName, { id: workId, wait: true });
       await boss.offWork(deadRunQueueName, { id: deadId, wait: true });
     },
@@ -143,11 +159,12 @@ async function hasStarted(db: Kysely<Database>, runId: string): Promise<boolean>
 
 /** Parks a run that would overspend; `/approve-budget` queues it again. */
 async function waitForApproval(deps: RunWorkerDeps, runId: string, message: string): Promise<void> {
+  // A retried job may find its run already marked running (the lease was taken, no step ran): park it too.
   await deps.db
     .updateTable("runs")
-    .set({ status: "waiting", updated_at: new Date() })
+    .set({ status: "waiting", lease_owner: null, lease_expires_at: null, updated_at: new Date() })
     .where("id", "=", runId)
-    .where("status", "=", "queued")
+    .where("status", "in", ["queued", "running"])
     .execute();
   await audit(deps.db, { actor: "ai-dev", action: "run.waiting_for_budget", runId, details: { message } });
 }

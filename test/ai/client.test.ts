@@ -50,6 +50,25 @@ describe("model client against the scripted Messages API", () => {
     expect(first.requestId).toBe("req_scripted_0001");
   });
 
+  it("counts every billed call of a step, also when the step runs again under the same key", async () => {
+    await suite.startApi();
+    suite.api.push(
+      { reply: anthropicFixture("messages.tool_use.json") },
+      { reply: anthropicFixture("messages.end_turn.json") },
+    );
+    const { client } = scriptedClient(suite.api, suite.test);
+    const { runId, scopes } = await openRunBudget(suite.test);
+    // A step resumed after a crash, or retried, calls the model again with the same step key.
+    const context = { runId, step: "plan", idempotencyKey: `${runId}/main/plan`, scopes };
+    await client.create(ask("use test_tool"), context);
+    await client.create(ask("use test_tool"), context);
+
+    const ledger = await runLedger(suite.test.db, runId);
+    expect(ledger).toHaveLength(2);
+    const state = await readBudgets(suite.test.db, scopes);
+    expect(state.get(scopes[0] as string)).toMatchObject({ spentMicros: 3975 + 3550, reservedMicros: 0 });
+  });
+
   it("prices a four-turn agent conversation with cache writes and reads to the micro-dollar", async () => {
     const conversation = scriptedConversation("fix-failing-test.json");
     await suite.startApi();

@@ -103,6 +103,30 @@ steps:
     expect(step?.outputs).toEqual({ api_token: "[Redacted]", note: "uses key [Redacted]" });
   });
 
+  it("stores a failed step's error and the run's error with secrets scrubbed", async () => {
+    const { runId, execute } = await start(`name: leaky${header}
+steps:
+  - name: notify
+    plugin: communication
+    action: notify
+    inputs: { message: hi }
+`);
+    const failing = failingAdapters(
+      "communication.notify",
+      "POST https://hooks.example/T0/B0?token=xoxb-secret-1 failed",
+    );
+    const outcome = await execute({ adapters: failing.adapters, secrets: ["xoxb-secret-1"] });
+    expect(outcome.error?.message).not.toContain("xoxb-secret-1");
+    const [step] = await listStepRuns(database.db, runId);
+    expect(step?.error).toContain("token=[Redacted]");
+    const run = await database.db
+      .selectFrom("runs")
+      .select("error_message")
+      .where("id", "=", runId)
+      .executeTakeFirst();
+    expect(run?.error_message).toContain("token=[Redacted]");
+  });
+
   it("retries a failing step the given number of times with exponential backoff", async () => {
     const { runId, execute } = await start(`name: retrying${header}
 steps:

@@ -123,7 +123,10 @@ describe("the shipped workflows", () => {
     expect(requests[0]?.prompt).toContain(
       '<untrusted-data source="task description">\nUsers want a dark theme.',
     );
-    expect(requests[0]?.prompt).toContain("- src/theme.ts");
+    // The agent reports the files (model output): they reach the prompt fenced as data.
+    expect(requests[0]?.prompt).toContain(
+      '<untrusted-data source="changed files">\nsrc/theme.ts\n</untrusted-data>',
+    );
     expect(recording.callsOf("communication.notify")[0]?.input.message).toBe(
       "Pull request ready for review for PROJ-1: https://github.com/acme/app/pull/7",
     );

@@ -55,6 +55,30 @@ describe("logger", () => {
     expect(out.match(/\[Redacted\]/g)?.length).toBeGreaterThanOrEqual(3);
   });
 
+  it("logs an error without the webhook payload or the HTTP request it carries", () => {
+    const { lines, destination } = capture();
+    const error = Object.assign(new Error("signature does not match event payload and secret"), {
+      event: { id: "d-1", name: "issues", payload: { issue: { body: "private text" } } },
+      request: {
+        method: "POST",
+        url: "https://api.github.com/x",
+        headers: { authorization: "token ghs_abc" },
+        body: "{}",
+      },
+      response: { status: 401, url: "https://api.github.com/x", data: { message: "Bad credentials" } },
+    });
+    createLogger({ destination }).error(error, "webhook refused");
+    const out = lines.join("");
+    expect(out).not.toContain("private text");
+    expect(out).not.toContain("ghs_abc");
+    expect(out).not.toContain("Bad credentials");
+    expect(JSON.parse(out).err).toMatchObject({
+      message: "signature does not match event payload and secret",
+      request: { method: "POST", url: "https://api.github.com/x" },
+      response: { status: 401 },
+    });
+  });
+
   it("keeps one child logger's fields on every line", () => {
     const { lines, destination } = capture();
     createLogger({ destination }).child({ deliveryId: "d-1" }).info({ step: "a" }, "step finished");

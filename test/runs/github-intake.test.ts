@@ -213,6 +213,16 @@ describe("reviews on the app's pull requests", () => {
       "Please rename the cache",
     );
     expect(await auditOf("trigger.duplicate", `pull#${pullNumber}`)).toHaveLength(1);
+
+    // A comment of the same review delivered after its run ended still makes no second run.
+    await app.database.db
+      .updateTable("runs")
+      .set({ status: "succeeded" })
+      .where("id", "=", revisions[0]!.id)
+      .execute();
+    expect(await deliverAndSettle("pull_request_review_comment", comment)).toBe(200);
+    expect(await runsOf(pullNumber)).toHaveLength(1);
+    expect(await auditOf("trigger.duplicate", `pull#${pullNumber}`)).toHaveLength(2);
   });
 
   it("a review on a pull request the app did not open starts nothing", async () => {

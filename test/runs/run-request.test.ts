@@ -55,6 +55,12 @@ describe("run requests become workflow inputs", () => {
     expect(inputs).toEqual({ task_key: "acme/app#12", repository: "acme/app", base_branch: "trunk" });
   });
 
+  it("hands /plan's notes to the shipped plan workflow", () => {
+    const plan = shipped.get("plan")!.definition;
+    const inputs = parseRunInputs(plan, workflowInputs(Object.keys(plan.inputs), triggerFacts(requests[2]!)));
+    expect(inputs.notes).toBe("split by service");
+  });
+
   it("gives a revision the PR, its branch and the review text", () => {
     const facts = triggerFacts(requests[3]!);
     expect(facts).toMatchObject({ pull_number: 34, branch: "ai-dev/12-abc", review_comments: "rename x" });

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { openBudgets } from "../../src/budget/caps.ts";
+import { readBudgets } from "../../src/budget/read.ts";
+import { reserveBudget } from "../../src/budget/reserve.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import { waitFor } from "../support/cli.ts";
+import { openTestDatabase } from "../support/database.ts";
 import { webhookExample } from "../support/webhook-examples.ts";
 
 let app: TestApp | undefined;
@@ -79,6 +83,37 @@ describe("the worker", () => {
     expect(Number(run.progress_comment_id)).toBeGreaterThan(0);
   });
 
+  it("releases a budget hold left by a worker that died between reserve and settle", async () => {
+    const database = await openTestDatabase();
+    const scope = `run:crashed-${issueNumber}`;
+    await openBudgets(database.db, [{ scope, capMicros: 1_000_000, capTokens: null, followsConfig: false }]);
+    const past = new Date(Date.now() - 3_600_000);
+    const held = await reserveBudget(database.db, {
+      id: `crashed-${issueNumber}`,
+      scopes: [scope],
+      micros: 400_000,
+      tokens: 1_000,
+      runId: "crashed",
+      now: past,
+      expiresAt: new Date(past.getTime() + 60_000),
+    });
+    expect(held.ok).toBe(true);
+
+    // A worker starting on the database gives the hold back.
+    app = await startTestApp({ worker: true, database });
+    const released = await waitFor(
+      async () => {
+        const budget = (await readBudgets(database.db, [scope])).get(scope);
+        return budget?.reservedMicros === 0 ? budget : undefined;
+      },
+      20_000,
+      "the expired hold to be released",
+    );
+    expect(released.spentMicros).toBe(0);
+    const left = await database.db.selectFrom("budget_reservations").select("id").execute();
+    expect(left).toHaveLength(0);
+  });
+
   it("with DRY_RUN=true runs the workflow but posts nothing", async () => {
     app = await startTestApp({ worker: true, env: { DRY_RUN: "true" } });
     app.github.roles.set("Codertocat", "write");
@@ -133,6 +168,54 @@ describe("the worker", () => {
       .where("scope", "=", `run:${run.id}`)
       .executeTakeFirst();
     expect(Number(budget?.cap_micros)).toBe(5_000_000);
+  });
+
+  it("/cancel ends a run that waits for approval, and a new label then starts afresh", async () => {
+    app = await startTestApp({ worker: true });
+    app.github.roles.set("Codertocat", "write");
+    app.github.repoConfigs.set(
+      "Codertocat/Hello-World",
+      "limits:\n  max_cost_per_task: 0.01\nworkflows:\n  default: expensive\n",
+    );
+    await app.deliver("issues", labeled());
+    const number = issueNumber;
+    const current = app;
+    const waiting = await waitFor(
+      async () => {
+        const run = await runOf(current, number);
+        return run?.status === "waiting" ? run : undefined;
+      },
+      30_000,
+      "the run to wait for approval",
+    );
+
+    expect(await app.deliver("issue_comment", comment("/cancel", number))).toBe(200);
+    const cancelled = await waitFor(
+      async () => {
+        const run = await runOf(current, number);
+        return run?.status === "cancelled" ? run : undefined;
+      },
+      20_000,
+      "the waiting run to be cancelled",
+    );
+    expect(cancelled.id).toBe(waiting.id);
+
+    const again = labeled();
+    again.issue.number = number;
+    await app.deliver("issues", again);
+    const fresh = await waitFor(
+      async () => {
+        const runs = await current.database.db
+          .selectFrom("runs")
+          .select(["id", "status"])
+          .where("target_number", "=", number)
+          .execute();
+        return runs.find((r) => r.id !== waiting.id);
+      },
+      20_000,
+      "a new run for the relabelled issue",
+    );
+    expect(fresh.id).not.toBe(waiting.id);
   });
 
   it("dead-letters a run whose job keeps failing, and /status says so", async () => {

@@ -45,13 +45,17 @@ export function testAppEnv(options: { port: number; githubHost: string }): Recor
  * to GitHub Enterprise Server: webhooks in, REST calls out.
  */
 export async function startTestApp(
-  options: Partial<RuntimeOptions> & { env?: Record<string, string> } = {},
+  options: Partial<RuntimeOptions> & {
+    env?: Record<string, string>;
+    /** A database the test prepared; it is dropped with the app all the same. */
+    database?: TestDatabase;
+  } = {},
 ): Promise<TestApp> {
   const github = new FakeGitHub();
   await github.start();
-  const database = await openTestDatabase();
+  const database = options.database ?? (await openTestDatabase());
   const port = await freePort();
-  const { env: extraEnv, ...runtimeOptions } = options;
+  const { env: extraEnv, database: _given, ...runtimeOptions } = options;
   const context = loadAppContext({ ...testAppEnv({ port, githubHost: github.host }), ...extraEnv });
   const runtime = await startRuntime(context, database, {
     web: true,
