@@ -48,6 +48,31 @@ async function runOf(current: TestApp, number: number) {
     .executeTakeFirst();
 }
 
+/**
+ * An app whose repository caps a task at $0.01 and picks a workflow estimated above that: the label's
+ * run waits for /approve-budget.
+ */
+async function startWaitingRun() {
+  const current = await startTestApp({ worker: true });
+  app = current;
+  current.github.roles.set("Codertocat", "write");
+  current.github.repoConfigs.set(
+    "Codertocat/Hello-World",
+    "limits:\n  max_cost_per_task: 0.01\nworkflows:\n  default: expensive\n",
+  );
+  await current.deliver("issues", labeled());
+  const number = issueNumber;
+  const waiting = await waitFor(
+    async () => {
+      const run = await runOf(current, number);
+      return run?.status === "waiting" ? run : undefined;
+    },
+    30_000,
+    "the run to wait for approval",
+  );
+  return { current, number, waiting };
+}
+
 async function finishedRun(current: TestApp, number: number) {
   return await waitFor(
     async () => {
@@ -127,24 +152,7 @@ describe("the worker", () => {
   });
 
   it("waits when the estimate passes the task's cap, and goes on after /approve-budget", async () => {
-    app = await startTestApp({ worker: true });
-    app.github.roles.set("Codertocat", "write");
-    app.github.repoConfigs.set(
-      "Codertocat/Hello-World",
-      "limits:\n  max_cost_per_task: 0.01\nworkflows:\n  default: expensive\n",
-    );
-    await app.deliver("issues", labeled());
-    const number = issueNumber;
-    const current = app;
-
-    const waiting = await waitFor(
-      async () => {
-        const run = await runOf(current, number);
-        return run?.status === "waiting" ? run : undefined;
-      },
-      30_000,
-      "the run to wait for approval",
-    );
+    const { current, number, waiting } = await startWaitingRun();
     const notice = await current.github.waitForComment(
       (body) => body.includes("/approve-budget"),
       "the waiting notice",
@@ -153,16 +161,16 @@ describe("the worker", () => {
     expect(notice).toContain("**Waiting:**");
     expect(notice).toContain("limits.max_cost_per_task $0.01");
 
-    expect(await app.deliver("issue_comment", comment("/approve-budget 5", number))).toBe(200);
-    const run = await finishedRun(app, number);
+    expect(await current.deliver("issue_comment", comment("/approve-budget 5", number))).toBe(200);
+    const run = await finishedRun(current, number);
     expect(run.id).toBe(waiting.id);
     expect(run.status).toBe("succeeded");
     expect(
-      app.github
+      current.github
         .comments()
         .some((c) => c.body.startsWith(`Approved: run \`${run.id}\` may now spend up to $5.00`)),
     ).toBe(true);
-    const budget = await app.database.db
+    const budget = await current.database.db
       .selectFrom("budgets")
       .selectAll()
       .where("scope", "=", `run:${run.id}`)
@@ -171,25 +179,9 @@ describe("the worker", () => {
   });
 
   it("/cancel ends a run that waits for approval, and a new label then starts afresh", async () => {
-    app = await startTestApp({ worker: true });
-    app.github.roles.set("Codertocat", "write");
-    app.github.repoConfigs.set(
-      "Codertocat/Hello-World",
-      "limits:\n  max_cost_per_task: 0.01\nworkflows:\n  default: expensive\n",
-    );
-    await app.deliver("issues", labeled());
-    const number = issueNumber;
-    const current = app;
-    const waiting = await waitFor(
-      async () => {
-        const run = await runOf(current, number);
-        return run?.status === "waiting" ? run : undefined;
-      },
-      30_000,
-      "the run to wait for approval",
-    );
+    const { current, number, waiting } = await startWaitingRun();
 
-    expect(await app.deliver("issue_comment", comment("/cancel", number))).toBe(200);
+    expect(await current.deliver("issue_comment", comment("/cancel", number))).toBe(200);
     const cancelled = await waitFor(
       async () => {
         const run = await runOf(current, number);
@@ -202,7 +194,7 @@ describe("the worker", () => {
 
     const again = labeled();
     again.issue.number = number;
-    await app.deliver("issues", again);
+    await current.deliver("issues", again);
     const fresh = await waitFor(
       async () => {
         const runs = await current.database.db
