@@ -41,6 +41,12 @@ interface LockedRow {
  * locked in scope order (no deadlock between two reservations), the verdict is taken on their latest
  * values, and the update and the reservation row are written only if every scope has room. The CHECK
  * constraints on `budgets` refuse an overrun even if this statement were wrong.
+ *
+ * It commits without waiting for the WAL flush (synchronous_commit off for this statement only): a
+ * reservation is a hold, not a record. Other transactions see it the moment it commits, which is what
+ * the cap needs; should the server crash before the flush, the hold and its reservation row vanish
+ * together, consistently, and settlement records the real spend without it (see settle.ts). The ledger
+ * and the spend, written by settlement, stay fully durable.
  */
 export async function reserveBudget(
   db: Kysely<Database>,
@@ -75,7 +81,8 @@ export async function reserveBudget(
       from verdict where fits
       returning id
     )
-    select locked.*, (select count(*) from held) as held from locked
+    select locked.*, (select count(*) from held) as held, set_config('synchronous_commit', 'off', true) as _
+    from locked
   `.execute(db);
 
   const rows = result.rows;
