@@ -5,6 +5,8 @@ import { reserveBudget } from "../../src/budget/reserve.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import { waitFor } from "../support/cli.ts";
 import { openTestDatabase } from "../support/database.ts";
+import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
+import { startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
 import { webhookExample } from "../support/webhook-examples.ts";
 
 let app: TestApp | undefined;
@@ -208,6 +210,62 @@ describe("the worker", () => {
       "a new run for the relabelled issue",
     );
     expect(fresh.id).not.toBe(waiting.id);
+  });
+
+  it("shows the run's model cost per step in its progress comment", async () => {
+    const api = await startScriptedAnthropic();
+    try {
+      api.push({ reply: anthropicFixture("messages.end_turn.cache.json") });
+      app = await startTestApp({
+        worker: true,
+        env: { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: "sk-ant-test-key" },
+      });
+      app.github.roles.set("Codertocat", "write");
+      app.github.repoConfigs.set("Codertocat/Hello-World", "workflows:\n  default: ask-model-brief\n");
+      await app.deliver("issues", labeled());
+      const run = await finishedRun(app, issueNumber);
+
+      expect({ status: run.status, error: run.error_message }).toEqual({ status: "succeeded", error: null });
+      expect(api.requests).toHaveLength(1);
+      const last = await app.github.waitForComment((body) => body.includes("| Step |"), "the cost report");
+      expect(last).toContain("| Step | Model | Calls | Input | Output | Cache write | Cache read | Cost |");
+      expect(last).toMatch(/\| plan \| claude-sonnet-4-5 \| 1 \|/);
+      expect(Number(run.cost_usd_micros)).toBeGreaterThan(0);
+      // The key never reaches the comment.
+      expect(last).not.toContain("sk-ant-test-key");
+    } finally {
+      await api.close();
+    }
+  });
+
+  it("stops a run whose model call would pass the task's cap, and says which cap on the issue", async () => {
+    const api = await startScriptedAnthropic();
+    try {
+      app = await startTestApp({
+        worker: true,
+        env: { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: "sk-ant-test-key" },
+      });
+      app.github.roles.set("Codertocat", "write");
+      // The estimate ($0.03) fits the $0.05 cap; the call's worst case (64,000 tokens out) does not.
+      app.github.repoConfigs.set(
+        "Codertocat/Hello-World",
+        "limits:\n  max_cost_per_task: 0.05\nworkflows:\n  default: ask-model\n",
+      );
+      await app.deliver("issues", labeled());
+      const run = await finishedRun(app, issueNumber);
+
+      expect(run.status).toBe("failed");
+      expect(run.error_code).toBe("budget_exceeded");
+      const stopped = await app.github.waitForComment(
+        (body) => body.includes("**Stopped:**"),
+        "the stop notice",
+      );
+      expect(stopped).toContain(`(run:${run.id}) of $0.05 has $0.00 spent`);
+      expect(stopped).toContain("raise limits.max_cost_per_task");
+      expect(api.requests).toHaveLength(0); // refused before anything was sent or billed
+    } finally {
+      await api.close();
+    }
   });
 
   it("dead-letters a run whose job keeps failing, and /status says so", async () => {
