@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import { validateWorkflowFiles } from "../engine/validate-command.ts";
@@ -9,6 +10,10 @@ import { exitOnUserError } from "./exit-on-user-error.ts";
 import { migrate } from "./migrate.ts";
 import { repoRoot } from "./runtime.ts";
 import { startApp } from "./start-app.ts";
+
+// Probot's setup mode writes the registered app's id, key and webhook secret to .env, as `probot run`
+// reads them back; values already in the environment win.
+if (existsSync(".env")) process.loadEnvFile(".env");
 
 const program = new Command()
   .name("ai-dev")

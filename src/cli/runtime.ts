@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { Probot } from "probot";
@@ -8,6 +9,7 @@ import { type GithubHandlerDeps, registerGithubHandlers } from "../../handlers/g
 import type { AppDatabase } from "../db/connect.ts";
 import { loadWorkflows } from "../engine/load-workflows.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
+import { UserFacingError } from "../errors.ts";
 import { runsApiHandler } from "../ops/runs-api.ts";
 import { pluginCatalog } from "../plugins/catalog.ts";
 import { RunQueue, type RunQueueOptions } from "../queue/run-queue.ts";
@@ -55,6 +57,12 @@ export function loadConfiguredWorkflows(context: AppContext): WorkflowRegistry {
     context.loaded.file ? path.dirname(context.loaded.file) : process.cwd(),
     context.loaded.config.workflows.config_dir,
   );
+  if (!existsSync(dir)) {
+    throw new UserFacingError(
+      "workflows_not_found",
+      `the workflows directory ${dir} does not exist: set workflows.config_dir in ${context.loaded.file ?? "ai-dev.config.yaml"}`,
+    );
+  }
   return loadWorkflows({ dir, promptsDir: path.join(repoRoot, "prompts"), catalog: pluginCatalog });
 }
 

@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, repoRoot, runCli, spawnCli, waitFor } from "../support/cli.ts";
 import { freePort } from "../support/free-port.ts";
+import { testPrivateKey } from "../support/webhook-examples.ts";
 
 const twoMistakes = path.join(repoRoot, "test", "fixtures", "config", "two-mistakes.yaml");
 
@@ -61,6 +62,37 @@ describe("ai-dev command line", () => {
       expect(result.stderr).toMatch(/unknown-action\.yml:\d+:\d+ steps\.0\.action: unknown action "get_tsk"/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("start reads the app registration that setup mode wrote to .env", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ai-dev-cli-"));
+    const port = await freePort();
+    const key = testPrivateKey().replaceAll("\n", "\\n");
+    writeFileSync(path.join(dir, ".env"), `APP_ID=123\nPRIVATE_KEY="${key}"\nWEBHOOK_SECRET=from-dotenv\n`);
+    const intakeConfig = path.join(repoRoot, "test", "fixtures", "intake", "ai-dev.config.yaml");
+    const env = cleanEnv({
+      DATA_DIR: path.join(dir, "data"),
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      AI_DEV_CONFIG: intakeConfig,
+    });
+    const child = spawnCli(["start", "--no-worker"], env, dir);
+    try {
+      const health = await waitFor(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+          return (await response.json()) as { mode: string };
+        },
+        60_000,
+        "/healthz",
+      );
+      expect(health.mode).toBe("app");
+    } finally {
+      const exited = new Promise((resolve) => child.on("close", resolve));
+      child.kill("SIGTERM");
+      await exited;
       rmSync(dir, { recursive: true, force: true });
     }
   });
