@@ -10,14 +10,6 @@ export interface CallUsage {
   cacheReadTokens: number;
 }
 
-export const noUsage: CallUsage = {
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheWrite5mTokens: 0,
-  cacheWrite1hTokens: 0,
-  cacheReadTokens: 0,
-};
-
 /**
  * The API's usage block as our numbers. `cache_creation` splits writes by lifetime; an older response
  * without it has only `cache_creation_input_tokens`, which were 5-minute writes (the only kind then).
@@ -33,16 +25,6 @@ export function usageFromResponse(usage: Usage): CallUsage {
     cacheWrite5mTokens: write5m,
     cacheWrite1hTokens: write1h,
     cacheReadTokens: usage.cache_read_input_tokens ?? 0,
-  };
-}
-
-export function addUsage(a: CallUsage, b: CallUsage): CallUsage {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheWrite5mTokens: a.cacheWrite5mTokens + b.cacheWrite5mTokens,
-    cacheWrite1hTokens: a.cacheWrite1hTokens + b.cacheWrite1hTokens,
-    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
   };
 }
 

@@ -6,11 +6,6 @@ import { audit } from "./audit.ts";
 import { cancelRun } from "./cancel-run.ts";
 import { activeStatuses, runsForTarget, type TargetRef } from "./run-queries.ts";
 
-export interface CommandDeps {
-  db: Kysely<Database>;
-  budget: BudgetCommands;
-}
-
 export interface BudgetTarget extends TargetRef {
   installationId: number;
   /** The global limits narrowed by the repository's .github/ai-dev.yml. */
