@@ -26,6 +26,14 @@ inputs:
   repository: { type: string, default: acme/app }
 `;
 
+/** A workflow's one step that tells the team; tests add on_error lines under it. */
+const notifyStep = `steps:
+  - name: notify
+    plugin: communication
+    action: notify
+    inputs: { message: hi }
+`;
+
 /** Creates a run of the one workflow in `text`; `execute` runs it with test fakes. */
 function start(text: string, inputs: Record<string, unknown> = { task_key: "PROJ-1" }) {
   const workflows = registryFromTexts({ "w.yml": text });
@@ -105,12 +113,7 @@ steps:
 
   it("stores a failed step's error and the run's error with secrets scrubbed", async () => {
     const { runId, execute } = await start(`name: leaky${header}
-steps:
-  - name: notify
-    plugin: communication
-    action: notify
-    inputs: { message: hi }
-`);
+${notifyStep}`);
     const failing = failingAdapters(
       "communication.notify",
       "POST https://hooks.example/T0/B0?token=xoxb-secret-1 failed",
@@ -159,12 +162,7 @@ steps:
 
   it("fails the run when the retries run out", async () => {
     const { execute } = await start(`name: retry-out${header}
-steps:
-  - name: notify
-    plugin: communication
-    action: notify
-    inputs: { message: hi }
-    on_error: retry
+${notifyStep}    on_error: retry
     retries: 2
 `);
     const recording = failingAdapters("communication.notify", "Slack is down");
@@ -176,12 +174,7 @@ steps:
 
   it("never retries a UserFacingError and stores its code and message on the run", async () => {
     const { runId, execute } = await start(`name: refused${header}
-steps:
-  - name: notify
-    plugin: communication
-    action: notify
-    inputs: { message: hi }
-    on_error: retry
+${notifyStep}    on_error: retry
     retries: 5
   - name: after
     type: set
@@ -342,12 +335,7 @@ steps:
 
   it("does not execute a run whose lease another worker holds", async () => {
     const { runId, execute } = await start(`name: leased${header}
-steps:
-  - name: notify
-    plugin: communication
-    action: notify
-    inputs: { message: hi }
-`);
+${notifyStep}`);
     const now = new Date("2026-11-27T10:00:00Z");
     await acquireLease(database.db, runId, { owner: "other", now, until: new Date(now.getTime() + 60_000) });
     const recording = recordingAdapters();
