@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import type { GithubAccess } from "../../src/runs/github-access.ts";
+import type { GithubAccess } from "../../src/plugins/github-access.ts";
 
 /**
  * GitHub for one installation at a time, outside any webhook: Probot's app-authenticated client mints

@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
-import type { IssueThread, ThreadRef } from "../../src/runs/issue-thread.ts";
+import type { IssueThread, ThreadRef } from "../../src/plugins/issue-thread.ts";
 
 const createdComment = z.object({ id: z.number().int() });
 

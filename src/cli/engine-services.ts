@@ -5,8 +5,8 @@ import { allScopes } from "../budget/scopes.ts";
 import type { AppDatabase } from "../db/connect.ts";
 import type { AgentPort } from "../engine/agent-port.ts";
 import { UserFacingError } from "../errors.ts";
-import type { RunRef } from "../runs/issue-thread.ts";
 import { scopesOfRun } from "../runs/run-budget.ts";
+import type { RunRef } from "../runs/run-ref.ts";
 import type { EngineServices } from "../runs/worker.ts";
 import type { AppContext } from "./app-context.ts";
 

@@ -1,5 +1,5 @@
 import type { Logger } from "../logging/logger.ts";
-import type { IssueThread, ThreadRef } from "./issue-thread.ts";
+import type { IssueThread, ThreadRef } from "../plugins/issue-thread.ts";
 
 /**
  * DRY_RUN=true: the app says what it would post instead of posting it, so an operator can watch it

@@ -3,7 +3,7 @@ import type { Database } from "../db/schema.ts";
 import type { LoadedWorkflow } from "../engine/loaded-workflow.ts";
 import { getRun, listStepRuns, type StepRunRecord } from "../engine/run-store.ts";
 import type { Logger } from "../logging/logger.ts";
-import type { IssueThread } from "./issue-thread.ts";
+import type { IssueThread } from "../plugins/issue-thread.ts";
 import { renderProgressComment } from "./progress-comment.ts";
 
 /**

@@ -11,10 +11,11 @@ import type { ExecuteRunDeps } from "../engine/run-execution.ts";
 import { isFinished, type RunStatus } from "../engine/run-status.ts";
 import { finishRun } from "../engine/run-store.ts";
 import { type Logger, scrubSecrets } from "../logging/logger.ts";
+import type { IssueThread } from "../plugins/issue-thread.ts";
 import { deadRunQueueName, type RunJob, type RunQueue, runQueueName } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
-import type { IssueThread, RunRef } from "./issue-thread.ts";
 import { estimateLine, limitsOfRun, prepareRunBudget } from "./run-budget.ts";
+import type { RunRef } from "./run-ref.ts";
 import { RunReporter } from "./run-reporter.ts";
 
 /** What one run's steps act with: its adapters, the budgeted model and the agents. */
