@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createToolbox, type ToolCall } from "../../src/agents/tools/toolbox.ts";
 import { toolEventSchema } from "../../src/agents/tools/tool-events.ts";
+import { createToolbox, type ToolCall } from "../../src/agents/tools/toolbox.ts";
 import { refusingRunner, shellRunner } from "./support/shell-runner.ts";
 import { type TempWorktree, tempWorktree } from "./support/worktree.ts";
 
@@ -16,9 +16,16 @@ const editor = (input: Record<string, unknown>): ToolCall => ({
   input,
 });
 const bash = (command: string): ToolCall => ({ id: `toolu_${nextId++}`, name: "bash", input: { command } });
-const search = (input: Record<string, unknown>): ToolCall => ({ id: `toolu_${nextId++}`, name: "search", input });
+const search = (input: Record<string, unknown>): ToolCall => ({
+  id: `toolu_${nextId++}`,
+  name: "search",
+  input,
+});
 
-async function toolbox(files: Record<string, string>, options: Partial<Parameters<typeof createToolbox>[0]> = {}) {
+async function toolbox(
+  files: Record<string, string>,
+  options: Partial<Parameters<typeof createToolbox>[0]> = {},
+) {
   worktree = tempWorktree(files);
   return await createToolbox({ dir: worktree.dir, runner: shellRunner, ...options });
 }
@@ -33,7 +40,11 @@ describe("agent tools", () => {
       "bash_20250124",
       "custom",
     ]);
-    expect(tools.definitions.map((d) => d.name)).toEqual(["str_replace_based_edit_tool", "bash", "search"]);
+    expect(tools.definitions.map((d) => ("name" in d ? d.name : ""))).toEqual([
+      "str_replace_based_edit_tool",
+      "bash",
+      "search",
+    ]);
     const searchTool = tools.definitions[2] as { input_schema: { required?: string[] } };
     expect(searchTool.input_schema.required).toEqual(["pattern"]);
   });
@@ -103,10 +114,14 @@ describe("agent tools", () => {
   it("refuses a replacement whose text is missing or occurs twice, and leaves the file as it was", async () => {
     const text = "x = 1\ny = 1\nx = 1\n";
     const tools = await toolbox({ "a.py": text });
-    const missing = await tools.dispatch(editor({ command: "str_replace", path: "a.py", old_str: "z = 1", new_str: "" }));
+    const missing = await tools.dispatch(
+      editor({ command: "str_replace", path: "a.py", old_str: "z = 1", new_str: "" }),
+    );
     expect(missing.result.is_error).toBe(true);
     expect(missing.result.content).toMatch(/^old_str was not found in a\.py: it must match the file exactly/);
-    const twice = await tools.dispatch(editor({ command: "str_replace", path: "a.py", old_str: "x = 1", new_str: "x = 2" }));
+    const twice = await tools.dispatch(
+      editor({ command: "str_replace", path: "a.py", old_str: "x = 1", new_str: "x = 2" }),
+    );
     expect(twice.result.is_error).toBe(true);
     expect(twice.result.content).toBe(
       "old_str occurs more than once in a.py (at lines 1, 3): include more surrounding lines so it matches exactly one place",
@@ -116,10 +131,16 @@ describe("agent tools", () => {
 
   it("inserts text after a line, at the start, and refuses a line past the end", async () => {
     const tools = await toolbox({ "list.txt": "a\nb\n" });
-    await tools.dispatch(editor({ command: "insert", path: "list.txt", insert_line: 1, insert_text: "between\n" }));
-    await tools.dispatch(editor({ command: "insert", path: "list.txt", insert_line: 0, insert_text: "first" }));
+    await tools.dispatch(
+      editor({ command: "insert", path: "list.txt", insert_line: 1, insert_text: "between\n" }),
+    );
+    await tools.dispatch(
+      editor({ command: "insert", path: "list.txt", insert_line: 0, insert_text: "first" }),
+    );
     expect(read("list.txt")).toBe("first\na\nbetween\nb\n");
-    const past = await tools.dispatch(editor({ command: "insert", path: "list.txt", insert_line: 9, insert_text: "x" }));
+    const past = await tools.dispatch(
+      editor({ command: "insert", path: "list.txt", insert_line: 9, insert_text: "x" }),
+    );
     expect(past.result.is_error).toBe(true);
     expect(past.result.content).toContain("insert_line 9 is past the end of list.txt, which has 4 lines");
   });
@@ -136,7 +157,11 @@ describe("agent tools", () => {
     );
     const undo = await tools.dispatch(editor({ command: "undo_edit", path: "a.txt" }));
     expect(undo.result.content).toMatch(/^undo_edit is not available/);
-    expect(undo.events[0]).toMatchObject({ kind: "refused", tool: "str_replace_based_edit_tool", target: "a.txt" });
+    expect(undo.events[0]).toMatchObject({
+      kind: "refused",
+      tool: "str_replace_based_edit_tool",
+      target: "a.txt",
+    });
   });
 
   it("runs a command in the worktree and answers with its output and exit code", async () => {
@@ -149,7 +174,8 @@ describe("agent tools", () => {
     expect(failing.events).toEqual([
       { kind: "command", command: "exit 3", exitCode: 3, timedOut: false, durationMs: expect.any(Number) },
     ]);
-    for (const event of [...ok.events, ...failing.events]) expect(toolEventSchema.parse(event)).toEqual(event);
+    for (const event of [...ok.events, ...failing.events])
+      expect(toolEventSchema.parse(event)).toEqual(event);
   });
 
   it("stops a command at its time limit and says so", async () => {
@@ -170,15 +196,24 @@ describe("agent tools", () => {
   });
 
   it("turns a sandbox that cannot start into a clear tool error, never a crash", async () => {
-    const runner = refusingRunner("the sandbox cannot start: bwrap is not installed (apt-get install bubblewrap)");
+    const runner = refusingRunner(
+      "the sandbox cannot start: bwrap is not installed (apt-get install bubblewrap)",
+    );
     const tools = await toolbox({}, { runner });
     const { result, events } = await tools.dispatch(bash("npm test"));
     expect(result).toMatchObject({
       is_error: true,
-      content: "the command was not run: the sandbox cannot start: bwrap is not installed (apt-get install bubblewrap)",
+      content:
+        "the command was not run: the sandbox cannot start: bwrap is not installed (apt-get install bubblewrap)",
     });
     expect(runner.requests).toEqual([
-      { dir: expect.any(String), command: "npm test", timeoutMs: 600_000, outputCapBytes: 1048576, network: "none" },
+      {
+        dir: expect.any(String),
+        command: "npm test",
+        timeoutMs: 600_000,
+        outputCapBytes: 1048576,
+        network: "none",
+      },
     ]);
     expect(events).toEqual([
       { kind: "refused", tool: "bash", target: "npm test", reason: String(result.content) },

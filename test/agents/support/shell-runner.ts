@@ -1,5 +1,9 @@
 import { spawn } from "node:child_process";
-import type { CommandRequest, CommandResult, CommandRunner } from "../../../src/agents/tools/command-runner.ts";
+import type {
+  CommandRequest,
+  CommandResult,
+  CommandRunner,
+} from "../../../src/agents/tools/command-runner.ts";
 
 /**
  * Runs the command for real with `/bin/sh -c` in the worktree, with a clean environment, a time limit
