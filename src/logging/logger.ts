@@ -5,7 +5,11 @@ export type { Logger } from "pino";
 export interface LoggerOptions {
   level?: string;
   format?: "json" | "pretty";
-  /** Secret values (API keys, tokens, passwords): replaced wherever they appear in a log line. */
+  /**
+   * Secret values (API keys, tokens, passwords): replaced wherever they appear in a log line. The array
+   * is read live, so a value pushed later (an installation token minted during a run) is scrubbed from
+   * every line written after it.
+   */
   secrets?: readonly string[];
   /** Where lines go; tests pass a stream to read them back. Defaults to stdout. */
   destination?: pino.DestinationStream;
@@ -46,15 +50,28 @@ export const redactedText = "[Redacted]";
 
 /** The app's pino logger: JSON in production, readable in development, secrets never written. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const secrets = [...new Set(options.secrets ?? [])]
-    .filter((s) => s.length >= 4)
-    .sort((a, b) => b.length - a.length);
+  const source = options.secrets ?? [];
+  let seen = -1;
+  let secrets: string[] = [];
+  // Sorted longest first (a secret that contains another is replaced whole), again only when one is added.
+  const liveSecrets = () => {
+    if (source.length !== seen) {
+      seen = source.length;
+      secrets = [...new Set(source)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+    }
+    return secrets;
+  };
   const pinoOptions: pino.LoggerOptions = {
     level: options.level ?? "info",
     serializers: { err: serializeError },
     redact: { paths: redactedPaths, censor: redactedText },
     // A secret can also hide in a message, an error or a URL: scrub the finished line as a last guard.
-    hooks: secrets.length > 0 ? { streamWrite: (line) => scrubSecrets(line, secrets) } : {},
+    hooks: {
+      streamWrite: (line) => {
+        const current = liveSecrets();
+        return current.length > 0 ? scrubSecrets(line, current) : line;
+      },
+    },
   };
   if (options.destination) return pino(pinoOptions, options.destination);
   if (options.format === "pretty") {

@@ -12,7 +12,8 @@ export const pullRequestSchema = z.object({
 
 export const versionControlActions = {
   open_pull_request: {
-    description: "Opens a pull request from head into base; returns the open one for head if there is one.",
+    description:
+      "Opens a pull request from head into base; when one is already open for head, updates its title and body instead.",
     input: z.strictObject({
       repository,
       head: z.string().min(1),
@@ -28,6 +29,34 @@ export const versionControlActions = {
     description: "Comments on an issue or a pull request.",
     input: z.strictObject({ repository, number: z.int().positive(), body: z.string().min(1) }),
     output: z.object({ comment_id: z.string(), url: z.string() }),
+    sideEffects: true,
+  },
+  get_repository: {
+    description: "Reads a repository's default branch and the URL git clones it from.",
+    input: z.strictObject({ repository }),
+    output: z.object({
+      repository: z.string(),
+      default_branch: z.string(),
+      /** As the API returns it: GitHub Enterprise Server and local stand-ins answer with their own host. */
+      clone_url: z.string(),
+      url: z.string(),
+      private: z.boolean(),
+    }),
+    sideEffects: false,
+  },
+  request_review: {
+    description:
+      "Requests a review of a pull request from people; one who cannot be asked is reported, not fatal.",
+    input: z.strictObject({
+      repository,
+      number: z.int().positive(),
+      reviewers: z.array(z.string().min(1)).min(1),
+    }),
+    output: z.object({
+      requested: z.array(z.string()),
+      /** Why a review could not be requested (not a collaborator, the author of the pull request…). */
+      not_requested: z.string().nullable().default(null),
+    }),
     sideEffects: true,
   },
   delete_branch: {

@@ -1,0 +1,167 @@
+import type { Octokit } from "@octokit/rest";
+import { z } from "zod";
+import { UserFacingError } from "../../src/errors.ts";
+import type { Task, TaskManagementAdapter } from "../../src/plugins/task-management.ts";
+import type { StatusLabels } from "./config.ts";
+import { type GithubCallOptions, githubCall, isNotFound } from "./github-call.ts";
+
+export interface GithubTaskManagementOptions extends Omit<GithubCallOptions, "signal"> {
+  octokit: Pick<Octokit, "request">;
+  statusLabels: StatusLabels;
+  /**
+   * The task as the run's trigger saw it (title and body when the label was added): get_task answers
+   * with it for that key, so an edit made after the trigger is never read as part of the request.
+   */
+  snapshot?: Task;
+}
+
+const issueSchema = z.object({
+  number: z.int(),
+  title: z.string(),
+  body: z.string().nullable(),
+  state: z.string(),
+  html_url: z.string(),
+  labels: z.array(z.union([z.string(), z.object({ name: z.string() })])),
+  pull_request: z.unknown().optional(),
+});
+const commentSchema = z.object({ id: z.int(), html_url: z.string() });
+
+interface IssueKey {
+  owner: string;
+  repo: string;
+  number: number;
+  key: string;
+}
+
+/** `owner/repo#12`, the key GitHub issues go by in every tracker-neutral place. */
+export function parseIssueKey(key: string): IssueKey {
+  const match = /^([\w.-]+)\/([\w.-]+)#(\d+)$/.exec(key.trim());
+  if (!match) {
+    throw new UserFacingError(
+      "invalid_task_key",
+      `"${key}" is not a GitHub issue key: write it as owner/repo#12`,
+    );
+  }
+  const [, owner = "", repo = "", number = "0"] = match;
+  return { owner, repo, number: Number(number), key: `${owner}/${repo}#${number}` };
+}
+
+/** The task_management slot on GitHub issues, through one installation's Octokit. */
+export function githubTaskManagement(options: GithubTaskManagementOptions): TaskManagementAdapter {
+  const { octokit } = options;
+  const call = <T>(what: string, signal: AbortSignal, send: () => Promise<T>) =>
+    githubCall(what, send, { ...options, signal });
+
+  async function readIssue(issue: IssueKey, signal: AbortSignal) {
+    const response = await call(`read the issue ${issue.key}`, signal, () =>
+      octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
+        owner: issue.owner,
+        repo: issue.repo,
+        issue_number: issue.number,
+        request: { signal },
+      }),
+    );
+    return issueSchema.parse(response.data);
+  }
+
+  async function comment(issue: IssueKey, body: string, signal: AbortSignal) {
+    const response = await call(`comment on ${issue.key}`, signal, () =>
+      octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        owner: issue.owner,
+        repo: issue.repo,
+        issue_number: issue.number,
+        body,
+        request: { signal },
+      }),
+    );
+    return commentSchema.parse(response.data);
+  }
+
+  return {
+    async get_task({ task_key }, ctx) {
+      const issue = parseIssueKey(task_key);
+      if (options.snapshot && parseIssueKey(options.snapshot.key).key === issue.key) return options.snapshot;
+      const data = await readIssue(issue, ctx.signal);
+      const labels = labelNames(data.labels);
+      return {
+        key: issue.key,
+        title: data.title,
+        description: data.body ?? "",
+        status: data.state,
+        type: data.pull_request === undefined ? "issue" : "pull_request",
+        url: data.html_url,
+        labels,
+      };
+    },
+
+    async update_status({ task_key, status }, ctx) {
+      const issue = parseIssueKey(task_key);
+      const wanted = options.statusLabels[status];
+      const ours = new Set(Object.values(options.statusLabels).filter((l): l is string => l !== null));
+      const current = labelNames((await readIssue(issue, ctx.signal)).labels);
+      for (const stale of current.filter((l) => ours.has(l) && l !== wanted)) {
+        try {
+          await call(`remove the label ${stale} from ${issue.key}`, ctx.signal, () =>
+            octokit.request("DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", {
+              owner: issue.owner,
+              repo: issue.repo,
+              issue_number: issue.number,
+              name: stale,
+              request: { signal: ctx.signal },
+            }),
+          );
+        } catch (error) {
+          // Someone removed it meanwhile: the label is gone either way.
+          if (!isNotFound(error)) throw error;
+        }
+      }
+      if (wanted && !current.includes(wanted)) {
+        await call(`add the label ${wanted} to ${issue.key}`, ctx.signal, () =>
+          octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", {
+            owner: issue.owner,
+            repo: issue.repo,
+            issue_number: issue.number,
+            labels: [wanted],
+            request: { signal: ctx.signal },
+          }),
+        );
+      }
+      return { task_key: issue.key, status };
+    },
+
+    async add_comment({ task_key, body }, ctx) {
+      const created = await comment(parseIssueKey(task_key), body, ctx.signal);
+      return { comment_id: String(created.id), url: created.html_url };
+    },
+
+    async link_pull_request({ task_key, pull_request_url, title }, ctx) {
+      // GitHub links an issue and a pull request by mention: the comment puts it on the issue's timeline.
+      const label = title ? `${title}: ` : "";
+      await comment(parseIssueKey(task_key), `Pull request: ${label}${pull_request_url}`, ctx.signal);
+      return { linked: true };
+    },
+
+    async create_subtasks({ parent_key, subtasks }, ctx) {
+      const parent = parseIssueKey(parent_key);
+      const created: { key: string; url: string }[] = [];
+      for (const subtask of subtasks) {
+        const response = await call(`open a subtask issue of ${parent.key}`, ctx.signal, () =>
+          octokit.request("POST /repos/{owner}/{repo}/issues", {
+            owner: parent.owner,
+            repo: parent.repo,
+            title: subtask.title,
+            body: `${subtask.description}\n\nPart of #${parent.number}`.trim(),
+            request: { signal: ctx.signal },
+          }),
+        );
+        const issue = z.object({ number: z.int(), html_url: z.string() }).parse(response.data);
+        created.push({ key: `${parent.owner}/${parent.repo}#${issue.number}`, url: issue.html_url });
+      }
+      return { subtasks: created };
+    },
+  };
+}
+
+function labelNames(labels: (string | { name: string })[]): string[] {
+  return labels.map((l) => (typeof l === "string" ? l : l.name));
+}
