@@ -1,10 +1,10 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { githubConfigSchema } from "../../../adapters/github/config.ts";
-import { githubTaskManagement } from "../../../adapters/github/task-management.ts";
+import { githubAdapters } from "../../../adapters/github/index.ts";
 import { type Task, taskManagementActions } from "../../../src/plugins/task-management.ts";
 import { webhookExample } from "../../support/webhook-examples.ts";
-import { api, callContext, installationOctokit, recordingSleep } from "./harness.ts";
+import { api, callContext, installationOctokit } from "./harness.ts";
 
 const issueExample = (labels: string[] = ["bug"]) => {
   const issue = webhookExample("issues", "labeled").issue as Record<string, unknown> & {
@@ -16,13 +16,11 @@ const issueExample = (labels: string[] = ["bug"]) => {
 const commentExample = () => webhookExample("issue_comment", "created").comment as Record<string, unknown>;
 
 function adapter(options: { snapshot?: Task; statusLabels?: Record<string, string | null> } = {}) {
-  const config = githubConfigSchema.parse({ status_labels: options.statusLabels ?? {} });
-  return githubTaskManagement({
+  return githubAdapters({
     octokit: installationOctokit(),
-    statusLabels: config.status_labels,
-    sleep: recordingSleep().sleep,
+    settings: githubConfigSchema.parse({ status_labels: options.statusLabels ?? {} }),
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
-  });
+  }).task_management;
 }
 
 describe("GitHub issues as tasks", () => {
