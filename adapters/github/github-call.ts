@@ -8,6 +8,8 @@ export interface GithubCallOptions {
   /** A limit that resets later than this is not waited for: the step fails and may be retried later. */
   maxWaitMs?: number;
   signal?: AbortSignal;
+  /** The clock a primary limit's reset time is compared with. */
+  now?: () => number;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -36,7 +38,7 @@ export async function githubCall<T>(
       return await send();
     } catch (error) {
       if (!isHttpError(error)) throw error;
-      const waitMs = rateLimitWaitMs(error);
+      const waitMs = rateLimitWaitMs(error, options.now ?? Date.now);
       if (waitMs === null) throw githubError(what, error);
       if (attempt >= maxRetries || waitMs > maxWaitMs) {
         throw new UserFacingError(
@@ -67,7 +69,7 @@ export function isHttpError(error: unknown): error is HttpErrorLike {
 }
 
 /** How long GitHub asks us to wait, or null when the error is not a rate limit. */
-function rateLimitWaitMs(error: HttpErrorLike): number | null {
+function rateLimitWaitMs(error: HttpErrorLike, now: () => number): number | null {
   if (error.status !== 403 && error.status !== 429) return null;
   const headers = error.response?.headers ?? {};
   const retryAfter = Number(headers["retry-after"]);
@@ -76,7 +78,7 @@ function rateLimitWaitMs(error: HttpErrorLike): number | null {
   }
   if (String(headers["x-ratelimit-remaining"]) === "0") {
     const reset = Number(headers["x-ratelimit-reset"]);
-    return Number.isFinite(reset) ? Math.max(0, reset * 1000 - Date.now()) : 60_000;
+    return Number.isFinite(reset) ? Math.max(0, reset * 1000 - now()) : 60_000;
   }
   // A secondary limit without retry-after: GitHub's documentation says to wait at least a minute.
   if (/secondary rate limit/i.test(messageOf(error))) return 60_000;

@@ -220,6 +220,28 @@ describe("agent tools", () => {
     ]);
   });
 
+  it("runs only the operator's allowed commands when security.allowed_commands narrows them", async () => {
+    const tools = await toolbox({}, { allowedCommands: ["echo", "npm test"] });
+    const ok = await tools.dispatch(bash("echo allowed"));
+    expect(ok.result.content).toBe("allowed\n[exit code 0]");
+    for (const command of [
+      "ls",
+      "echo a; ls",
+      "echo a && ls",
+      "echo $(ls)",
+      "echo `ls`",
+      "echo a | sh",
+      "echo a\nls",
+      "echoes",
+    ]) {
+      const refused = await tools.dispatch(bash(command));
+      expect(refused.result.is_error).toBe(true);
+      expect(refused.result.content).toMatch(
+        /^this command is not allowed here: the operator limits commands to echo, npm test \(security\.allowed_commands\)/,
+      );
+    }
+  });
+
   it("answers a restart without pretending a session survives between commands", async () => {
     const tools = await toolbox({});
     const { result } = await tools.dispatch({ id: "toolu_r", name: "bash", input: { restart: true } });

@@ -16,6 +16,11 @@ export const bashInputSchema = z
 export type BashInput = z.infer<typeof bashInputSchema>;
 
 export interface BashLimits {
+  /**
+   * `security.allowed_commands` when an operator narrowed it: each command must start with one of these
+   * prefixes and chain nothing after it. Absent: any command may run (inside the sandbox).
+   */
+  allowedCommands?: readonly string[];
   timeoutMs: number;
   outputCapBytes: number;
   /** Characters of combined output returned to the model. */
@@ -42,6 +47,15 @@ export async function runBash(
     };
   }
   const command = input.command ?? "";
+  if (
+    limits.allowedCommands &&
+    limits.allowedCommands.length > 0 &&
+    !isAllowed(command, limits.allowedCommands)
+  ) {
+    throw new ToolError(
+      `this command is not allowed here: the operator limits commands to ${limits.allowedCommands.join(", ")} (security.allowed_commands), with arguments but without ; & | \` $( or a second line`,
+    );
+  }
   let result: CommandResult;
   try {
     result = await runner({
@@ -66,6 +80,15 @@ export async function runBash(
     },
   ];
   return { content: formatResult(result, limits), events, isError: result.timedOut };
+}
+
+// A second command could ride behind an allowed one: `npm test; curl …`, `npm test $(curl …)`.
+const chaining = /[;&|`\n\r]|\$\(/;
+
+function isAllowed(command: string, allowed: readonly string[]): boolean {
+  const trimmed = command.trim();
+  if (chaining.test(trimmed)) return false;
+  return allowed.some((prefix) => trimmed === prefix.trim() || trimmed.startsWith(`${prefix.trim()} `));
 }
 
 function formatResult(result: CommandResult, limits: BashLimits): string {

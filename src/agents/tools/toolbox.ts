@@ -38,6 +38,8 @@ export interface ToolboxOptions {
   runner: CommandRunner;
   /** `security.blocked_paths`, on top of the defaults. */
   blockedPaths?: readonly string[];
+  /** `security.allowed_commands` when an operator narrowed what bash may run; absent: any command. */
+  allowedCommands?: readonly string[];
   /** Absolute paths the model may use for the root, e.g. where the sandbox mounts the worktree. */
   rootAliases?: readonly string[];
   /**
@@ -99,6 +101,7 @@ export async function createToolbox(options: ToolboxOptions): Promise<Toolbox> {
           input,
           options.runner,
           {
+            ...(options.allowedCommands ? { allowedCommands: options.allowedCommands } : {}),
             timeoutMs: limits.commandTimeoutMs,
             outputCapBytes: limits.commandOutputCapBytes,
             maxOutputChars: limits.maxOutputChars,

@@ -193,6 +193,25 @@ describe("GitHub version control", () => {
     scope.done();
   });
 
+  it("waits for a primary rate limit's reset time when no retry-after is given", async () => {
+    const now = Date.parse("2026-12-01T12:00:00Z");
+    const scope = nock(api)
+      .get("/repos/Codertocat/Hello-World")
+      .reply(
+        403,
+        { message: "API rate limit exceeded for installation ID 42." },
+        { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(now / 1000 + 30) },
+      )
+      .get("/repos/Codertocat/Hello-World")
+      .reply(200, repositoryExample());
+    const { waits, sleep } = recordingSleep();
+    const vc = githubVersionControl({ octokit: installationOctokit(), sleep, now: () => now });
+    const result = await vc.get_repository({ repository: "Codertocat/Hello-World" }, callContext());
+    expect(result.default_branch).toBe("master");
+    expect(waits).toEqual([30_000]);
+    scope.done();
+  });
+
   it("gives up with a clear message when the rate limit lasts longer than it may wait", async () => {
     nock(api)
       .post("/repos/Codertocat/Hello-World/issues/1/comments")
