@@ -8,6 +8,18 @@ const fixtures = path.join(import.meta.dirname, "..", "fixtures", "github");
 const fixture = (name: string) =>
   JSON.parse(readFileSync(path.join(fixtures, name), "utf8")) as Record<string, unknown>;
 
+export interface FakePull {
+  repository: string;
+  number: number;
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  draft: boolean;
+  state: "open" | "closed";
+  requestedReviewers: string[];
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -25,8 +37,16 @@ export class FakeGitHub {
   readonly roles = new Map<string, string>();
   /** owner/name → the text of .github/ai-dev.yml; absent repositories answer 404. */
   readonly repoConfigs = new Map<string, string>();
+  /** owner/name → what `GET /repos/{owner}/{repo}` answers with; absent repositories answer 404. */
+  readonly repositories = new Map<string, { defaultBranch: string; cloneUrl: string }>();
+  /** Pull requests opened through the API, in order: GitHub's rules for one open PR per head hold. */
+  readonly pulls: FakePull[] = [];
+  /** owner/name#number → the issue's label names. */
+  readonly issueLabels = new Map<string, string[]>();
   #server: Server | undefined;
   #nextCommentId = 1000;
+  #nextPullNumber = 100;
+  #deletedRefs = new Set<string>();
   port = 0;
 
   get host(): string {
@@ -124,6 +144,8 @@ export class FakeGitHub {
         body: { type: "file", encoding: "base64", content: Buffer.from(config).toString("base64") },
       };
     }
+    const stateful = this.#pullsAndIssues(method, route, url, text);
+    if (stateful) return stateful;
     match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(route);
     if (method === "GET" && match) {
       const pull = webhookExample("pull_request", "opened").pull_request as Record<string, unknown>;
@@ -144,5 +166,155 @@ export class FakeGitHub {
       };
     }
     return { status: 404, body: { message: `fake GitHub has no route for ${method} ${route}` } };
+  }
+
+  /** Repositories, pull requests, review requests, labels and branches: what the GitHub adapters use. */
+  #pullsAndIssues(
+    method: string,
+    route: string,
+    url: URL,
+    text: string,
+  ): { status: number; body?: unknown } | undefined {
+    const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+    const notFound = {
+      status: 404,
+      body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
+    };
+    let match = /^\/repos\/([^/]+)\/([^/]+)$/.exec(route);
+    if (method === "GET" && match) {
+      const fullName = `${match[1]}/${match[2]}`;
+      const repository = this.repositories.get(fullName);
+      if (!repository) return notFound;
+      const example = webhookExample("issues", "labeled").repository as Record<string, unknown>;
+      return {
+        status: 200,
+        body: {
+          ...example,
+          name: match[2],
+          full_name: fullName,
+          default_branch: repository.defaultBranch,
+          clone_url: repository.cloneUrl,
+          html_url: `http://${this.host}/${fullName}`,
+        },
+      };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(route);
+    if (match) {
+      const [owner, repo] = [match[1] ?? "", match[2] ?? ""];
+      const repository = `${owner}/${repo}`;
+      if (method === "GET") {
+        const head = url.searchParams.get("head");
+        const state = url.searchParams.get("state") ?? "open";
+        const found = this.pulls.filter(
+          (p) =>
+            p.repository === repository &&
+            (state === "all" || p.state === state) &&
+            (head === null || `${owner}:${p.head}` === head),
+        );
+        return { status: 200, body: found.map((p) => this.#pullBody(p)) };
+      }
+      if (method === "POST") {
+        const head = String(body.head);
+        if (this.pulls.some((p) => p.repository === repository && p.head === head && p.state === "open")) {
+          return {
+            status: 422,
+            body: {
+              message: "Validation Failed",
+              errors: [
+                {
+                  resource: "PullRequest",
+                  code: "custom",
+                  message: `A pull request already exists for ${owner}:${head}.`,
+                },
+              ],
+            },
+          };
+        }
+        const pull: FakePull = {
+          repository,
+          number: this.#nextPullNumber++,
+          head,
+          base: String(body.base),
+          title: String(body.title),
+          body: String(body.body ?? ""),
+          draft: body.draft === true,
+          state: "open",
+          requestedReviewers: [],
+        };
+        this.pulls.push(pull);
+        return { status: 201, body: this.#pullBody(pull) };
+      }
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)(\/requested_reviewers)?$/.exec(route);
+    if (match && (method === "PATCH" || (method === "POST" && match[4]))) {
+      const pull = this.pulls.find(
+        (p) => p.repository === `${match?.[1]}/${match?.[2]}` && p.number === Number(match?.[3]),
+      );
+      if (!pull) return notFound;
+      if (method === "PATCH") {
+        if (typeof body.title === "string") pull.title = body.title;
+        if (typeof body.body === "string") pull.body = body.body;
+      } else {
+        pull.requestedReviewers.push(...((body.reviewers as string[] | undefined) ?? []));
+      }
+      return { status: method === "POST" ? 201 : 200, body: this.#pullBody(pull) };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(route);
+    if (method === "GET" && match) {
+      const key = `${match[1]}/${match[2]}#${match[3]}`;
+      const labels = this.issueLabels.get(key);
+      if (!labels) return notFound;
+      const example = webhookExample("issues", "labeled").issue as Record<string, unknown> & {
+        labels: object[];
+      };
+      const template = example.labels[0] ?? {};
+      return {
+        status: 200,
+        body: { ...example, number: Number(match[3]), labels: labels.map((name) => ({ ...template, name })) },
+      };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/labels(?:\/(.+))?$/.exec(route);
+    if (match && (method === "POST" || method === "DELETE")) {
+      const key = `${match[1]}/${match[2]}#${match[3]}`;
+      const labels = this.issueLabels.get(key) ?? [];
+      if (method === "POST") {
+        for (const label of (body.labels as string[] | undefined) ?? [])
+          if (!labels.includes(label)) labels.push(label);
+      } else {
+        const name = decodeURIComponent(match[4] ?? "");
+        if (!labels.includes(name)) return { status: 404, body: { message: "Label does not exist" } };
+        labels.splice(labels.indexOf(name), 1);
+      }
+      this.issueLabels.set(key, labels);
+      return { status: 200, body: labels.map((name) => ({ name })) };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/git\/refs\/(.+)$/.exec(route);
+    if (method === "DELETE" && match) {
+      const ref = `${match[1]}/${match[2]}:${decodeURIComponent(match[3] ?? "")}`;
+      if (this.#deletedRefs.has(ref)) return { status: 422, body: { message: "Reference does not exist" } };
+      this.#deletedRefs.add(ref);
+      return { status: 204 };
+    }
+    return undefined;
+  }
+
+  #pullBody(pull: FakePull): Record<string, unknown> {
+    const example = webhookExample("pull_request", "opened").pull_request as Record<string, unknown> & {
+      head: Record<string, unknown>;
+      base: Record<string, unknown>;
+      user: Record<string, unknown>;
+    };
+    return {
+      ...example,
+      number: pull.number,
+      html_url: `http://${this.host}/${pull.repository}/pull/${pull.number}`,
+      title: pull.title,
+      body: pull.body,
+      draft: pull.draft,
+      state: pull.state,
+      head: { ...example.head, ref: pull.head },
+      base: { ...example.base, ref: pull.base },
+      requested_reviewers: pull.requestedReviewers.map((login) => ({ ...example.user, login })),
+    };
   }
 }

@@ -78,7 +78,7 @@ export async function createToolbox(options: ToolboxOptions): Promise<Toolbox> {
   const worktree: Worktree = {
     root: await realpath(options.dir),
     blockedPaths: options.blockedPaths ?? [],
-    rootAliases: options.rootAliases ?? [options.dir],
+    rootAliases: [options.dir, ...(options.rootAliases ?? [])],
   };
   // Read at each call: a token minted after the toolbox was built is scrubbed too.
   const liveSecrets = () => (options.secrets ?? []).filter((secret) => secret.length >= 4);
