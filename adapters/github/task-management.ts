@@ -2,6 +2,7 @@ import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { UserFacingError } from "../../src/errors.ts";
 import type { Task, TaskManagementAdapter } from "../../src/plugins/task-management.ts";
+import { commentOnce } from "./comment-once.ts";
 import type { StatusLabels } from "./config.ts";
 import { type GithubCallOptions, githubCall, isNotFound } from "./github-call.ts";
 
@@ -24,7 +25,6 @@ const issueSchema = z.object({
   labels: z.array(z.union([z.string(), z.object({ name: z.string() })])),
   pull_request: z.unknown().optional(),
 });
-const commentSchema = z.object({ id: z.int(), html_url: z.string() });
 
 interface IssueKey {
   owner: string;
@@ -64,17 +64,13 @@ export function githubTaskManagement(options: GithubTaskManagementOptions): Task
     return issueSchema.parse(response.data);
   }
 
-  async function comment(issue: IssueKey, body: string, signal: AbortSignal) {
-    const response = await call(`comment on ${issue.key}`, signal, () =>
-      octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-        owner: issue.owner,
-        repo: issue.repo,
-        issue_number: issue.number,
-        body,
-        request: { signal },
-      }),
-    );
-    return commentSchema.parse(response.data);
+  async function comment(
+    issue: IssueKey,
+    body: string,
+    ctx: { idempotencyKey: string; signal: AbortSignal },
+  ) {
+    const target = { owner: issue.owner, repo: issue.repo, number: issue.number, what: issue.key };
+    return await commentOnce(octokit, target, body, ctx.idempotencyKey, { ...options, signal: ctx.signal });
   }
 
   return {
@@ -130,14 +126,14 @@ export function githubTaskManagement(options: GithubTaskManagementOptions): Task
     },
 
     async add_comment({ task_key, body }, ctx) {
-      const created = await comment(parseIssueKey(task_key), body, ctx.signal);
+      const created = await comment(parseIssueKey(task_key), body, ctx);
       return { comment_id: String(created.id), url: created.html_url };
     },
 
     async link_pull_request({ task_key, pull_request_url, title }, ctx) {
       // GitHub links an issue and a pull request by mention: the comment puts it on the issue's timeline.
       const label = title ? `${title}: ` : "";
-      await comment(parseIssueKey(task_key), `Pull request: ${label}${pull_request_url}`, ctx.signal);
+      await comment(parseIssueKey(task_key), `Pull request: ${label}${pull_request_url}`, ctx);
       return { linked: true };
     },
 

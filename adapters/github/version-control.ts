@@ -2,6 +2,7 @@ import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { UserFacingError } from "../../src/errors.ts";
 import type { VersionControlAdapter } from "../../src/plugins/version-control.ts";
+import { commentOnce } from "./comment-once.ts";
 import { type GithubCallOptions, githubCall, isHttpError, splitRepository } from "./github-call.ts";
 
 export interface GithubVersionControlOptions extends Omit<GithubCallOptions, "signal"> {
@@ -18,7 +19,6 @@ const repositorySchema = z.object({
   private: z.boolean(),
 });
 const pullSchema = z.object({ number: z.int(), html_url: z.string() });
-const commentSchema = z.object({ id: z.int(), html_url: z.string() });
 const reviewRequestSchema = z.object({ requested_reviewers: z.array(z.object({ login: z.string() })) });
 
 /** The version_control slot on GitHub, through one installation's Octokit. */
@@ -106,16 +106,17 @@ export function githubVersionControl(options: GithubVersionControlOptions): Vers
 
     async comment(input, ctx) {
       const { owner, repo } = splitRepository(input.repository);
-      const response = await call(`comment on #${input.number} in ${input.repository}`, ctx.signal, () =>
-        octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-          owner,
-          repo,
-          issue_number: input.number,
-          body: input.body,
-          request: { signal: ctx.signal },
-        }),
+      const what = `#${input.number} in ${input.repository}`;
+      const comment = await commentOnce(
+        octokit,
+        { owner, repo, number: input.number, what },
+        input.body,
+        ctx.idempotencyKey,
+        {
+          ...options,
+          signal: ctx.signal,
+        },
       );
-      const comment = commentSchema.parse(response.data);
       return { comment_id: String(comment.id), url: comment.html_url };
     },
 

@@ -47,6 +47,7 @@ export class FakeGitHub {
   #nextCommentId = 1000;
   #nextPullNumber = 100;
   #deletedRefs = new Set<string>();
+  #postedComments: { path: string; comment: Record<string, unknown> }[] = [];
   port = 0;
 
   get host(): string {
@@ -155,7 +156,16 @@ export class FakeGitHub {
     if (method === "POST" && match) {
       const comment = webhookExample("issue_comment", "created").comment as Record<string, unknown>;
       const id = this.#nextCommentId++;
-      return { status: 201, body: { ...comment, id, body: (JSON.parse(text) as { body: string }).body } };
+      const posted = { ...comment, id, body: (JSON.parse(text) as { body: string }).body };
+      this.#postedComments.push({ path: route, comment: posted });
+      return { status: 201, body: posted };
+    }
+    if (method === "GET" && match) {
+      // Edits (PATCH) are not reflected: the adapters only look for what they posted.
+      const perPage = Number(url.searchParams.get("per_page") ?? 30);
+      const page = Number(url.searchParams.get("page") ?? 1);
+      const onIssue = this.#postedComments.filter((c) => c.path === route).map((c) => c.comment);
+      return { status: 200, body: onIssue.slice((page - 1) * perPage, page * perPage) };
     }
     match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(route);
     if (method === "PATCH" && match) {

@@ -65,6 +65,13 @@ describe("GitHub adapters against the fake GitHub", () => {
     await tasks.update_status({ task_key: "octo/app#12", status: "in_review" }, callContext());
     expect(github.issueLabels.get("octo/app#12")).toEqual(["ai-implement", "ai-in-review"]);
 
+    const ctx = callContext();
+    const posted = await tasks.add_comment({ task_key: "octo/app#12", body: "Pull request opened" }, ctx);
+    expect(await tasks.add_comment({ task_key: "octo/app#12", body: "Pull request opened" }, ctx)).toEqual(
+      posted,
+    );
+    expect(github.comments().filter((c) => c.path === "/repos/octo/app/issues/12/comments")).toHaveLength(1);
+
     expect(await vc.delete_branch({ repository: "octo/app", branch: "ai/12-fix" }, callContext())).toEqual({
       deleted: true,
     });

@@ -92,11 +92,19 @@ describe("GitHub issues as tasks", () => {
   });
 
   it("comments on the issue and links the pull request with a mention", async () => {
+    const noComments = () =>
+      nock(api)
+        .get("/repos/Codertocat/Hello-World/issues/1/comments")
+        .query({ per_page: "100", page: "1" })
+        .reply(200, []);
+    const listed = [noComments(), noComments()];
     const scope = nock(api)
-      .post("/repos/Codertocat/Hello-World/issues/1/comments", { body: "Started" })
+      .post("/repos/Codertocat/Hello-World/issues/1/comments", {
+        body: "Started\n\n<!-- ai-dev:run-1:open-pr -->",
+      })
       .reply(201, commentExample())
       .post("/repos/Codertocat/Hello-World/issues/1/comments", {
-        body: "Pull request: Fix the spelling: https://github.com/Codertocat/Hello-World/pull/2",
+        body: "Pull request: Fix the spelling: https://github.com/Codertocat/Hello-World/pull/2\n\n<!-- ai-dev:run-1:open-pr -->",
       })
       .reply(201, commentExample());
     const tasks = adapter();
@@ -118,6 +126,7 @@ describe("GitHub issues as tasks", () => {
     );
     expect(linked).toEqual({ linked: true });
     scope.done();
+    for (const list of listed) list.done();
   });
 
   it("opens subtasks as issues that point back at their parent", async () => {

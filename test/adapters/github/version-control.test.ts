@@ -168,8 +168,12 @@ describe("GitHub version control", () => {
   });
 
   it("waits as long as a secondary rate limit's retry-after says, then sends again", async () => {
+    const body = "Working on it\n\n<!-- ai-dev:run-1:open-pr -->";
     const scope = nock(api)
-      .post("/repos/Codertocat/Hello-World/issues/1/comments", { body: "Working on it" })
+      .get("/repos/Codertocat/Hello-World/issues/1/comments")
+      .query({ per_page: "100", page: "1" })
+      .reply(200, [])
+      .post("/repos/Codertocat/Hello-World/issues/1/comments", { body })
       .reply(
         403,
         {
@@ -178,7 +182,7 @@ describe("GitHub version control", () => {
         },
         { "retry-after": "7" },
       )
-      .post("/repos/Codertocat/Hello-World/issues/1/comments", { body: "Working on it" })
+      .post("/repos/Codertocat/Hello-World/issues/1/comments", { body })
       .reply(201, webhookExample("issue_comment", "created").comment as Record<string, unknown>);
     const { vc, waits } = adapter();
     const result = await vc.comment(
@@ -214,6 +218,9 @@ describe("GitHub version control", () => {
 
   it("gives up with a clear message when the rate limit lasts longer than it may wait", async () => {
     nock(api)
+      .get("/repos/Codertocat/Hello-World/issues/1/comments")
+      .query(true)
+      .reply(200, [])
       .post("/repos/Codertocat/Hello-World/issues/1/comments")
       .reply(429, { message: "You have exceeded a secondary rate limit." }, { "retry-after": "3600" });
     const { vc, waits } = adapter();
@@ -225,6 +232,32 @@ describe("GitHub version control", () => {
         "comment on #1 in Codertocat/Hello-World: GitHub's rate limit stopped it (asked to wait 3600 s after 1 tries); the step can be retried once the limit resets",
     });
     expect(waits).toEqual([]);
+  });
+
+  it("finds the comment a retried step already posted instead of posting it twice", async () => {
+    const earlier = {
+      ...(webhookExample("issue_comment", "created").comment as Record<string, unknown>),
+      id: 77,
+      html_url: "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-77",
+      body: "Working on it\n\n<!-- ai-dev:run-1:open-pr -->",
+    };
+    const others = Array.from({ length: 100 }, (_, i) => ({ ...earlier, id: i + 1, body: `comment ${i}` }));
+    const scope = nock(api)
+      .get("/repos/Codertocat/Hello-World/issues/1/comments")
+      .query({ per_page: "100", page: "1" })
+      .reply(200, others)
+      .get("/repos/Codertocat/Hello-World/issues/1/comments")
+      .query({ per_page: "100", page: "2" })
+      .reply(200, [earlier]);
+    const result = await adapter().vc.comment(
+      { repository: "Codertocat/Hello-World", number: 1, body: "Working on it" },
+      callContext(),
+    );
+    expect(result).toEqual({
+      comment_id: "77",
+      url: "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-77",
+    });
+    scope.done();
   });
 
   it("requests a review, and reports a reviewer who cannot be asked without failing", async () => {
