@@ -45,8 +45,13 @@ describe("agent tools", () => {
       "bash",
       "search",
     ]);
-    const searchTool = tools.definitions[2] as { input_schema: { required?: string[] } };
-    expect(searchTool.input_schema.required).toEqual(["pattern"]);
+    const searchTool = tools.definitions[2] as { input_schema: Record<string, unknown> };
+    expect(searchTool.input_schema).toMatchObject({
+      type: "object",
+      required: ["pattern"],
+      additionalProperties: false,
+    });
+    expect(searchTool.input_schema).not.toHaveProperty("$schema");
   });
 
   it("views a file with line numbers, and a range of it", async () => {

@@ -25,15 +25,15 @@ export const searchInputSchema = z.strictObject({
 });
 export type SearchInput = z.infer<typeof searchInputSchema>;
 
+const { $schema: _dialect, ...searchInputJsonSchema } = z.toJSONSchema(searchInputSchema, { io: "input" });
+
 /** Our own tool: the model is not trained on it, so its description and schema say everything. */
 export const searchToolDefinition = {
   name: searchToolName,
   description:
     "Searches the repository's files (tracked and untracked, .gitignore respected) for a text or a regular expression, like `git grep -n`. Returns matching lines as path:line:text, capped at max_results. Faster and cheaper than reading files one by one to find where something is defined or used.",
-  input_schema: z.toJSONSchema(searchInputSchema, { io: "input" }) as {
-    type: "object";
-    [key: string]: unknown;
-  },
+  // The Messages API takes the schema itself, without the dialect line.
+  input_schema: { ...searchInputJsonSchema, type: "object" as const },
 };
 
 export interface SearchLimits {
