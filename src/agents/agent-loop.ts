@@ -63,6 +63,11 @@ export interface AgentLoopOptions {
   signal: AbortSignal;
   /** Milliseconds, for the time limit (injected in tests). */
   now?: () => number;
+  /** The caller's own bookkeeping, checkpointed with each turn and handed back on a resume. */
+  bookkeeping?: {
+    save(): Record<string, unknown>;
+    restore(saved: Record<string, unknown>): void;
+  };
   /** Told after each turn's tool calls are answered, e.g. to update the progress comment. */
   onTurn?: (turn: { turn: number; calls: ToolUseBlock[]; results: ToolResultBlockParam[] }) => Promise<void>;
 }
@@ -82,14 +87,23 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     ...(await options.worktree.snapshot()),
     state: { costUsd: 0, elapsedMs: 0 },
   };
-  if (resumed) await options.worktree.restore(resumed);
+  if (resumed) {
+    await options.worktree.restore(resumed);
+    const saved = resumed.state.bookkeeping;
+    if (saved && typeof saved === "object") options.bookkeeping?.restore(saved as Record<string, unknown>);
+  }
   let costUsd = numberOr(state.state.costUsd, 0);
   const elapsedBefore = numberOr(state.state.elapsedMs, 0);
   const startedAt = now();
   const elapsed = () => elapsedBefore + (now() - startedAt);
 
   const save = async () => {
-    state.state = { ...state.state, costUsd, elapsedMs: elapsed() };
+    state.state = {
+      ...state.state,
+      costUsd,
+      elapsedMs: elapsed(),
+      ...(options.bookkeeping ? { bookkeeping: options.bookkeeping.save() } : {}),
+    };
     Object.assign(state, await options.worktree.snapshot());
     await options.checkpoints.save(state);
   };

@@ -198,6 +198,12 @@ export async function runDevelopmentAgent(
       checkpoints: ports.checkpoints,
       worktree: workspace,
       signal: call.signal,
+      bookkeeping: {
+        save: () => ({ events: progress.events }),
+        restore: (saved) => {
+          if (Array.isArray(saved.events)) progress.events = saved.events as ToolEvent[];
+        },
+      },
       onTurn: async ({ turn }) => {
         progress.turns = turn;
         await report();
