@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import path from "node:path";
 import { waitFor } from "./cli.ts";
+import { FakeRepos } from "./fake-github-repos.ts";
 import { webhookExample } from "./webhook-examples.ts";
 
 const fixtures = path.join(import.meta.dirname, "..", "fixtures", "github");
@@ -25,6 +26,8 @@ export class FakeGitHub {
   readonly roles = new Map<string, string>();
   /** owner/name → the text of .github/ai-dev.yml; absent repositories answer 404. */
   readonly repoConfigs = new Map<string, string>();
+  /** Repositories, issues, pull requests and branches: the state a run changes. */
+  readonly repos = new FakeRepos();
   #server: Server | undefined;
   #nextCommentId = 1000;
   port = 0;
@@ -85,6 +88,8 @@ export class FakeGitHub {
     const method = req.method ?? "GET";
     this.requests.push({ method, path: route, body: text ? JSON.parse(text) : undefined });
 
+    const stateful = this.repos.answer(method, route, url.searchParams, text ? JSON.parse(text) : undefined);
+    if (stateful) return stateful;
     let match = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(route);
     if (method === "POST" && match) {
       return {
