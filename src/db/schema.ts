@@ -10,6 +10,7 @@ export interface Database {
   budgets: BudgetsTable;
   budget_reservations: BudgetReservationsTable;
   model_calls: ModelCallsTable;
+  agent_checkpoints: AgentCheckpointsTable;
 }
 
 export interface DeliveriesTable {
@@ -148,3 +149,15 @@ export interface AuditLogTable {
   details: ColumnType<unknown, string | undefined, never>;
 }
 export type NewAuditEntry = Insertable<AuditLogTable>;
+
+/** An agent step's last finished turn (src/agents/checkpoints.ts). */
+export interface AgentCheckpointsTable {
+  run_id: string;
+  step_key: string;
+  turn: number;
+  messages: ColumnType<unknown, string, string>;
+  diff: ColumnType<string, string | undefined, string>;
+  base_commit: string | null;
+  state: ColumnType<unknown, string | undefined, string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}

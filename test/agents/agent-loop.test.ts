@@ -1,0 +1,228 @@
+import type { ToolResultBlockParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages/messages";
+import { describe, expect, it } from "vitest";
+import { type AgentToolbox, runAgentLoop, type WorktreeSnapshots } from "../../src/agents/agent-loop.ts";
+import { type AgentCheckpoint, databaseCheckpoints } from "../../src/agents/checkpoints.ts";
+import { insertRun } from "../../src/engine/run-store.ts";
+import { openRunBudget, scriptedClient, scriptedSuite, testNow } from "../ai/harness.ts";
+import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
+
+const suite = scriptedSuite();
+const toolUse = anthropicFixture("messages.tool_use.json");
+const endTurn = anthropicFixture("messages.end_turn.json");
+
+/** A toolbox that answers test_tool with the value it was given and records every call. */
+function recordingToolbox(): AgentToolbox & { calls: ToolUseBlock[] } {
+  const calls: ToolUseBlock[] = [];
+  return {
+    calls,
+    definitions: [
+      {
+        name: "test_tool",
+        description: "Echoes its value.",
+        input_schema: { type: "object", properties: { value: { type: "string" } }, required: ["value"] },
+      },
+    ],
+    async execute(call): Promise<ToolResultBlockParam> {
+      calls.push(call);
+      return {
+        type: "tool_result",
+        tool_use_id: call.id,
+        content: `echo ${(call.input as { value: string }).value}`,
+      };
+    },
+  };
+}
+
+/** A worktree whose "diff" is a string the test can read back, to prove a resume restores it. */
+function memoryWorktree(initial = ""): WorktreeSnapshots & { diff: string; restored: string[] } {
+  const tree = {
+    diff: initial,
+    restored: [] as string[],
+    async snapshot() {
+      return { diff: tree.diff, baseCommit: "base" };
+    },
+    async restore(snapshot: { diff: string }) {
+      tree.restored.push(snapshot.diff);
+      tree.diff = snapshot.diff;
+    },
+  };
+  return tree;
+}
+
+async function newRun(): Promise<{ runId: string; scopes: string[] }> {
+  const budget = await openRunBudget(suite.test);
+  await insertRun(suite.test.db, {
+    id: budget.runId,
+    workflow: "implement-issue",
+    inputs: {},
+    context: {},
+    now: testNow,
+  });
+  return budget;
+}
+
+function loopOptions(
+  runId: string,
+  scopes: string[],
+  extra: Partial<Omit<Parameters<typeof runAgentLoop>[0], "tools">> = {},
+) {
+  const { client } = scriptedClient(suite.api, suite.test);
+  return {
+    client,
+    tools: recordingToolbox(),
+    system: [{ type: "text" as const, text: "You are the development agent." }],
+    task: "Use test_tool with the value test.",
+    maxTokens: 1024,
+    limits: { maxTurns: 10, maxDurationMs: 60_000 },
+    call: { runId, step: "develop", idempotencyKey: `${runId}/main/develop`, scopes },
+    checkpoints: databaseCheckpoints(suite.test.db, { runId, stepKey: "develop" }),
+    worktree: memoryWorktree(),
+    signal: new AbortController().signal,
+    ...extra,
+  } satisfies Parameters<typeof runAgentLoop>[0];
+}
+
+async function ledgerKeys(runId: string): Promise<string[]> {
+  const rows = await suite.test.db
+    .selectFrom("model_calls")
+    .select("idempotency_key")
+    .where("run_id", "=", runId)
+    .orderBy("idempotency_key")
+    .execute();
+  return rows.map((r) => r.idempotency_key);
+}
+
+describe("the agent loop", () => {
+  it("answers tool calls until the model ends its turn, and pays every turn in the ledger", async () => {
+    const api = await suite.startApi();
+    api.push({ reply: toolUse }, { reply: endTurn });
+    const { runId, scopes } = await newRun();
+    const options = loopOptions(runId, scopes);
+    const result = await runAgentLoop(options);
+
+    expect(result.stop).toBe("end_turn");
+    expect(result.turns).toBe(2);
+    expect(result.summary).toBe((endTurn.content as { text: string }[])[0]?.text);
+    expect(options.tools.calls.map((c) => c.id)).toEqual(["toolu_011LF2VkWpAfJnTKJcmh1PNf"]);
+    // The second request carries the tool's answer after the model's call.
+    const second = api.requests[1]?.body.messages as {
+      role: string;
+      content: { type: string; content?: string }[];
+    }[];
+    expect(second.at(-1)?.content[0]).toMatchObject({ type: "tool_result", content: "echo test" });
+    const keys = await ledgerKeys(runId);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/\/turn-1\//);
+    expect(keys[1]).toMatch(/\/turn-2\//);
+    expect(result.costUsd).toBeGreaterThan(0);
+  });
+
+  it("resumes an interrupted step from its last checkpoint without asking a finished turn again", async () => {
+    const api = await suite.startApi();
+    api.push({ reply: toolUse });
+    const { runId, scopes } = await newRun();
+    const worktree = memoryWorktree();
+    const controller = new AbortController();
+    // The worker "dies" right after the first turn's tools were answered and checkpointed.
+    const first = loopOptions(runId, scopes, {
+      worktree,
+      signal: controller.signal,
+      onTurn: async () => {
+        worktree.diff = "diff --git a/x b/x";
+        controller.abort(new Error("shutdown"));
+      },
+    });
+    await expect(runAgentLoop(first)).rejects.toThrow();
+    const saved = (await first.checkpoints.load()) as AgentCheckpoint;
+    expect(saved.turn).toBe(1);
+    expect(saved.messages.at(-1)?.role).toBe("user");
+
+    // Another worker: a fresh worktree, the same checkpoint store; only the second turn is left to ask.
+    api.push({ reply: endTurn });
+    const freshTree = memoryWorktree();
+    const second = loopOptions(runId, scopes, { worktree: freshTree });
+    const result = await runAgentLoop(second);
+    expect(result.stop).toBe("end_turn");
+    expect(result.turns).toBe(2);
+    expect(freshTree.restored).toEqual([saved.diff]);
+    expect(second.tools.calls).toHaveLength(0);
+    expect(api.requests).toHaveLength(2);
+    expect(api.unexpected).toBe(0);
+    const keys = await ledgerKeys(runId);
+    expect(keys).toHaveLength(2);
+    expect(new Set(keys.map((k) => k.split("/turn-")[1]?.split("/")[0]))).toEqual(new Set(["1", "2"]));
+  });
+
+  it("answers tool calls the model made just before a crash, instead of asking the model again", async () => {
+    const api = await suite.startApi();
+    const { runId, scopes } = await newRun();
+    const store = databaseCheckpoints(suite.test.db, { runId, stepKey: "develop" });
+    // A checkpoint taken after the model's answer, before its tools ran.
+    await store.save({
+      turn: 1,
+      messages: [
+        { role: "user", content: "Use test_tool with the value test." },
+        {
+          role: "assistant",
+          content: [{ type: "tool_use", id: "toolu_1", name: "test_tool", input: { value: "x" } }],
+        },
+      ],
+      diff: "",
+      baseCommit: "base",
+      state: { costUsd: 0.01 },
+    });
+    api.push({ reply: endTurn });
+    const options = loopOptions(runId, scopes);
+    const result = await runAgentLoop(options);
+    expect(options.tools.calls.map((c) => c.id)).toEqual(["toolu_1"]);
+    expect(result.turns).toBe(2);
+    expect(result.costUsd).toBeGreaterThan(0.01);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it("stops at its turn limit with the conversation so far", async () => {
+    const api = await suite.startApi();
+    api.push({ reply: toolUse });
+    const { runId, scopes } = await newRun();
+    const result = await runAgentLoop(
+      loopOptions(runId, scopes, { limits: { maxTurns: 1, maxDurationMs: 60_000 } }),
+    );
+    expect(result.stop).toBe("max_turns");
+    expect(result.turns).toBe(1);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it("stops at its time limit before the next call", async () => {
+    const api = await suite.startApi();
+    api.push({ reply: toolUse });
+    const { runId, scopes } = await newRun();
+    let t = 0;
+    const result = await runAgentLoop(
+      loopOptions(runId, scopes, {
+        limits: { maxTurns: 10, maxDurationMs: 1000 },
+        now: () => t,
+        onTurn: async () => {
+          t += 5000;
+        },
+      }),
+    );
+    expect(result.stop).toBe("time_limit");
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it("stops with the cap's words when the budget refuses the next turn", async () => {
+    const api = await suite.startApi();
+    const budget = await openRunBudget(suite.test, { runMicros: 1 });
+    await insertRun(suite.test.db, {
+      id: budget.runId,
+      workflow: "implement-issue",
+      inputs: {},
+      context: {},
+      now: testNow,
+    });
+    const result = await runAgentLoop(loopOptions(budget.runId, budget.scopes));
+    expect(result.stop).toBe("budget");
+    expect(result.budgetMessage).toMatch(/cap/);
+    expect(api.requests).toHaveLength(0);
+  });
+});
