@@ -4,19 +4,13 @@ import type {
   MessageParam,
   TextBlockParam,
   ToolResultBlockParam,
-  ToolUnion,
   ToolUseBlock,
 } from "@anthropic-ai/sdk/resources/messages/messages";
 import type { CallContext, CallRequest, CallResult } from "../ai/client.ts";
 import { BudgetExceededError } from "../budget/errors.ts";
 import type { AgentCheckpoint, CheckpointStore } from "./checkpoints.ts";
-
-/** The tools one agent may use, and how a call to one is answered. */
-export interface AgentToolbox {
-  definitions: ToolUnion[];
-  /** Answers one tool call. A refused or failed call is an `is_error` result the model reads, never a throw. */
-  execute(call: ToolUseBlock, signal: AbortSignal): Promise<ToolResultBlockParam>;
-}
+import type { ToolEvent } from "./tools/tool-events.ts";
+import type { Toolbox } from "./tools/toolbox.ts";
 
 /** What the loop needs of the worktree to checkpoint it: its changes, and how to put them back. */
 export interface WorktreeSnapshots {
@@ -47,7 +41,7 @@ export interface AgentLoopResult {
 export interface AgentLoopOptions {
   /** The budgeted model client (src/ai/client.ts): every turn is reserved, priced and settled in the ledger. */
   client: { create(request: CallRequest, context: CallContext): Promise<CallResult> };
-  tools: AgentToolbox;
+  tools: Pick<Toolbox, "definitions" | "dispatch">;
   /** Instructions first, then the starting context: both stable for the run, so both are cached. */
   system: TextBlockParam[];
   /** The first user message: the task, marked as data. */
@@ -68,8 +62,15 @@ export interface AgentLoopOptions {
     save(): Record<string, unknown>;
     restore(saved: Record<string, unknown>): void;
   };
+  /** Told what the tools did, before the turn is checkpointed (so the bookkeeping saved includes it). */
+  onToolEvents?: (events: ToolEvent[]) => void;
   /** Told after each turn's tool calls are answered, e.g. to update the progress comment. */
-  onTurn?: (turn: { turn: number; calls: ToolUseBlock[]; results: ToolResultBlockParam[] }) => Promise<void>;
+  onTurn?: (turn: {
+    turn: number;
+    calls: ToolUseBlock[];
+    results: ToolResultBlockParam[];
+    events: ToolEvent[];
+  }) => Promise<void>;
 }
 
 /**
@@ -124,10 +125,16 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     if (pending.length > 0) {
       // The model asked for tools (possibly before a crash): answer them, then checkpoint.
       const results: ToolResultBlockParam[] = [];
-      for (const call of pending) results.push(await options.tools.execute(call, options.signal));
+      const events: ToolEvent[] = [];
+      for (const call of pending) {
+        const answer = await options.tools.dispatch(call, options.signal);
+        results.push(answer.result);
+        events.push(...answer.events);
+      }
+      options.onToolEvents?.(events);
       state.messages.push({ role: "user", content: results });
       await save();
-      await options.onTurn?.({ turn: state.turn, calls: pending, results });
+      await options.onTurn?.({ turn: state.turn, calls: pending, results, events });
       continue;
     }
     if (state.turn >= options.limits.maxTurns) return finish("max_turns");

@@ -1,7 +1,8 @@
-import type { ToolResultBlockParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages/messages";
+import type { ToolResultBlockParam } from "@anthropic-ai/sdk/resources/messages/messages";
 import { describe, expect, it } from "vitest";
-import { type AgentToolbox, runAgentLoop, type WorktreeSnapshots } from "../../src/agents/agent-loop.ts";
+import { runAgentLoop, type WorktreeSnapshots } from "../../src/agents/agent-loop.ts";
 import { type AgentCheckpoint, databaseCheckpoints } from "../../src/agents/checkpoints.ts";
+import type { Toolbox, ToolCall } from "../../src/agents/tools/toolbox.ts";
 import { insertRun } from "../../src/engine/run-store.ts";
 import { openRunBudget, scriptedClient, scriptedSuite, testNow } from "../ai/harness.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
@@ -11,8 +12,8 @@ const toolUse = anthropicFixture("messages.tool_use.json");
 const endTurn = anthropicFixture("messages.end_turn.json");
 
 /** A toolbox that answers test_tool with the value it was given and records every call. */
-function recordingToolbox(): AgentToolbox & { calls: ToolUseBlock[] } {
-  const calls: ToolUseBlock[] = [];
+function recordingToolbox(): Pick<Toolbox, "definitions" | "dispatch"> & { calls: ToolCall[] } {
+  const calls: ToolCall[] = [];
   return {
     calls,
     definitions: [
@@ -22,13 +23,14 @@ function recordingToolbox(): AgentToolbox & { calls: ToolUseBlock[] } {
         input_schema: { type: "object", properties: { value: { type: "string" } }, required: ["value"] },
       },
     ],
-    async execute(call): Promise<ToolResultBlockParam> {
+    async dispatch(call) {
       calls.push(call);
-      return {
+      const result: ToolResultBlockParam = {
         type: "tool_result",
         tool_use_id: call.id,
         content: `echo ${(call.input as { value: string }).value}`,
       };
+      return { result, events: [] };
     },
   };
 }

@@ -3,10 +3,11 @@ import { z } from "zod";
 import { UserFacingError } from "../../errors.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { taskSchema } from "../../plugins/task-management.ts";
-import { type AgentLoopOptions, type AgentToolbox, runAgentLoop } from "../agent-loop.ts";
+import { type AgentLoopOptions, runAgentLoop } from "../agent-loop.ts";
 import type { CheckpointStore } from "../checkpoints.ts";
 import type { CommandResult, CommandRunner } from "../tools/command-runner.ts";
 import type { ToolEvent } from "../tools/tool-events.ts";
+import type { Toolbox } from "../tools/toolbox.ts";
 import { branchNameFor } from "./branch-name.ts";
 import { commitMessageFor } from "./commit-message.ts";
 import { type CheckResult, checkSummary, runChecks } from "./run-checks.ts";
@@ -59,8 +60,8 @@ export interface DevelopmentPorts {
     taskText: string;
     instructions: string | undefined;
   }): Promise<string>;
-  /** The tools for this worktree; each call is reported to onEvent. */
-  toolbox(request: { dir: string; onEvent: (event: ToolEvent) => void }): AgentToolbox;
+  /** The tools for this worktree (src/agents/tools). */
+  toolbox(request: { dir: string }): Promise<Toolbox>;
   /** Why a diff must not be committed (blocked paths, secrets); empty when it may. */
   diffProblems(changes: { files: string[]; diff: string }): string[];
   /** The system prompt (rules) and first message, rendered from prompts/code-generation.liquid. */
@@ -182,7 +183,10 @@ export async function runDevelopmentAgent(
     ];
     const loop = await runAgentLoop({
       client: ports.model,
-      tools: ports.toolbox({ dir: workspace.dir, onEvent: (event) => progress.events.push(event) }),
+      tools: await ports.toolbox({ dir: workspace.dir }),
+      onToolEvents: (events) => {
+        progress.events.push(...events);
+      },
       system,
       task: prompt.task,
       model: ports.modelName,
