@@ -14,6 +14,7 @@ import { runsApiHandler } from "../ops/runs-api.ts";
 import { pluginCatalog } from "../plugins/catalog.ts";
 import { RunQueue, type RunQueueOptions } from "../queue/run-queue.ts";
 import { budgetCommands } from "../runs/budget-commands.ts";
+import { rateLimitedThread } from "../runs/comment-rate-limit.ts";
 import { dryRunThread } from "../runs/dry-run-thread.ts";
 import { startIntakeWorker } from "../runs/intake-worker.ts";
 import type { RunRef, ThreadRef } from "../runs/issue-thread.ts";
@@ -94,9 +95,12 @@ export async function startRuntime(
     });
     const github = githubAccess(probot);
     const threadFor = async (ref: ThreadRef) =>
-      settings.dryRun
-        ? dryRunThread(log, ref)
-        : githubIssueThread(await github.client(ref.installationId), ref);
+      rateLimitedThread(
+        settings.dryRun
+          ? dryRunThread(log, ref)
+          : githubIssueThread(await github.client(ref.installationId), ref),
+        { db, ref, limit: loaded.config.security.comment_rate_limit, log },
+      );
     const polling = options.pollingIntervalSeconds
       ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
       : {};

@@ -10,6 +10,7 @@ export interface Database {
   budgets: BudgetsTable;
   budget_reservations: BudgetReservationsTable;
   model_calls: ModelCallsTable;
+  app_comments: AppCommentsTable;
 }
 
 export interface DeliveriesTable {
@@ -148,3 +149,12 @@ export interface AuditLogTable {
   details: ColumnType<unknown, string | undefined, never>;
 }
 export type NewAuditEntry = Insertable<AuditLogTable>;
+
+/** A comment the app posted, counted by the per-installation rate limit (src/runs/comment-rate-limit.ts). */
+export interface AppCommentsTable {
+  id: Generated<number>;
+  installation_id: ColumnType<string | number, number, number>;
+  repository: string;
+  number: number;
+  posted_at: ColumnType<Date, Date | undefined, Date>;
+}

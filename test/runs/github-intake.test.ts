@@ -10,16 +10,14 @@ beforeAll(async () => {
   app = await startTestApp({ worker: true, executeRuns: false });
 });
 
-/** Delivers a signed event and waits until the intake worker has decided about it (it audits every decision). */
+/** Delivers a signed event and waits until the intake worker has finished with it (answers included). */
 async function deliverAndSettle(event: string, payload: unknown, id: string = randomUUID()): Promise<number> {
   const status = await app.deliver(event, payload, id);
   await waitFor(
-    async () =>
-      (await app.database.db
-        .selectFrom("audit_log")
-        .select("id")
-        .where("delivery_id", "=", id)
-        .executeTakeFirst()) ?? undefined,
+    async () => {
+      const jobs = await app.runtime.queue.boss.findJobs("intake", { data: { deliveryId: id } });
+      return jobs.some((job) => job.state === "completed") ? true : undefined;
+    },
     20_000,
     `the intake of delivery ${id}`,
   );
