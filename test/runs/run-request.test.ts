@@ -52,8 +52,31 @@ describe("run requests become workflow inputs", () => {
       shipped.get("implement-issue")!.definition,
       workflowInputs(["task_key", "repository", "base_branch"], triggerFacts(requests[0]!)),
     );
-    expect(inputs).toEqual({ task_key: "acme/app#12", repository: "acme/app", base_branch: "trunk" });
+    expect(inputs).toMatchObject({ task_key: "acme/app#12", repository: "acme/app", base_branch: "trunk" });
   });
+
+  it.each(["implement-issue", "plan"])(
+    "hands the snapshot taken at the trigger to the shipped %s workflow",
+    (name) => {
+      const workflow = shipped.get(name)!.definition;
+      const snapshot = {
+        title: "Add a cache",
+        body: "Please",
+        comments: [{ id: 9, author: "octocat", createdAt: "2026-12-01T10:00:00.000Z", body: "Also the CLI" }],
+        takenAt: "2026-12-01T10:05:00.000Z",
+      };
+      const request: RunRequest = { ...requests[0]!, snapshot } as RunRequest;
+      const inputs = parseRunInputs(
+        workflow,
+        workflowInputs(Object.keys(workflow.inputs), triggerFacts(request)),
+      );
+      expect(inputs).toMatchObject({
+        title: "Add a cache",
+        body: "Please",
+        comments: "@octocat wrote on 2026-12-01T10:00:00.000Z:\nAlso the CLI",
+      });
+    },
+  );
 
   it("hands /plan's notes to the shipped plan workflow", () => {
     const plan = shipped.get("plan")!.definition;
