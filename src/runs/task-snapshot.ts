@@ -1,6 +1,7 @@
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
-import type { RunTrigger } from "./run-request.ts";
+import type { Task } from "../plugins/task-management.ts";
+import type { RunRequest, RunTrigger } from "./run-request.ts";
 
 /**
  * The task as the maintainer approved it: the issue's title and body from the delivered payload, and its
@@ -78,4 +79,26 @@ export async function readTaskSnapshot(
 /** The comments as one text for a prompt (which fences it as untrusted data) and for the estimate. */
 export function renderSnapshotComments(comments: readonly SnapshotComment[]): string {
   return comments.map((c) => `@${c.author} wrote on ${c.createdAt}:\n${c.body}`).join("\n\n");
+}
+
+/**
+ * The snapshot as the normalized task that `get_task` answers for the run's own issue, so a workflow's
+ * steps read the approved version, never the live issue: the comments follow the body in the
+ * description (all of it untrusted text, fenced by the prompts). Undefined for requests without one.
+ */
+export function snapshotTask(request: RunRequest): Task | undefined {
+  if (request.kind === "revise" || !request.snapshot) return undefined;
+  const { trigger, snapshot } = request;
+  const comments = renderSnapshotComments(snapshot.comments);
+  return {
+    key: `${trigger.repository.fullName}#${trigger.target.number}`,
+    title: snapshot.title,
+    description: comments
+      ? `${snapshot.body}\n\n---\nComments up to the trigger:\n\n${comments}`
+      : snapshot.body,
+    status: "open",
+    type: trigger.target.kind,
+    url: trigger.target.url,
+    labels: request.kind === "implement" ? [request.label] : [],
+  };
 }

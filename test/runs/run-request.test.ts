@@ -4,6 +4,7 @@ import { parseRunInputs } from "../../src/engine/create-run.ts";
 import { loadWorkflows } from "../../src/engine/load-workflows.ts";
 import { pluginCatalog } from "../../src/plugins/catalog.ts";
 import { activeKeyOf, type RunRequest, triggerFacts, workflowInputs } from "../../src/runs/run-request.ts";
+import { snapshotTask } from "../../src/runs/task-snapshot.ts";
 import { repoRoot } from "../support/cli.ts";
 
 const shipped = loadWorkflows({
@@ -95,5 +96,26 @@ describe("run requests become workflow inputs", () => {
       "github:acme/app#34:review:7",
     );
     expect(activeKeyOf(requests[3]!)).toBeNull(); // a /revise comment queues behind instead
+  });
+
+  it("gives get_task the snapshot as the run's task, comments after the body", () => {
+    const snapshot = {
+      title: "Add a cache",
+      body: "Please",
+      comments: [{ id: 9, author: "octocat", createdAt: "2026-12-01T10:00:00.000Z", body: "Also the CLI" }],
+      takenAt: "2026-12-01T10:05:00.000Z",
+    };
+    const task = snapshotTask({ ...(requests[0] as Extract<RunRequest, { kind: "implement" }>), snapshot });
+    expect(task).toEqual({
+      key: "acme/app#12",
+      title: "Add a cache",
+      description:
+        "Please\n\n---\nComments up to the trigger:\n\n@octocat wrote on 2026-12-01T10:00:00.000Z:\nAlso the CLI",
+      status: "open",
+      type: "issue",
+      url: "https://x/12",
+      labels: ["ai-implement"],
+    });
+    expect(snapshotTask(requests[3]!)).toBeUndefined();
   });
 });
