@@ -12,6 +12,7 @@ export type { GithubHandlerDeps } from "./deps.ts";
 /** The events the app acts on; the others are recorded once and otherwise left alone. */
 const handledEvents = new Set([
   "issues.labeled",
+  "issues.edited",
   "issue_comment.created",
   "pull_request_review.submitted",
   "pull_request_review_comment.created",

@@ -13,4 +13,14 @@ export function registerIssueHandlers(app: Probot, deps: GithubHandlerDeps): voi
     if (label !== deps.config.security.trigger_label || !trigger) return recordOnly(context, deps);
     await acceptTrigger(context, deps, { kind: "label", label, trigger, senderType: payload.sender.type });
   });
+
+  // An edit is never an instruction; it is passed on so a run working on the issue can say that it
+  // keeps the labeled version.
+  app.on("issues.edited", async (context) => {
+    const { payload } = context;
+    const trigger = githubTrigger(context, payload, { kind: "issue", fields: payload.issue });
+    const changed = (["title", "body"] as const).filter((field) => payload.changes[field] !== undefined);
+    if (!trigger || changed.length === 0) return recordOnly(context, deps);
+    await acceptTrigger(context, deps, { kind: "edited", changed, trigger, senderType: payload.sender.type });
+  });
 }

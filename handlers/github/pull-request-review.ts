@@ -20,7 +20,8 @@ interface ReviewTriggerPayload {
 
 /**
  * A review that requests changes, or a review comment, on a pull request this app opened asks for the
- * `revise` workflow. The comments of one review share its id, so they and the review make one run.
+ * `revise` workflow. The comments of one review share its id, so they and the review make one run; the
+ * intake worker reads the whole review from GitHub, so the text delivered here is only the fallback.
  */
 export function registerPullRequestReviewHandlers(app: Probot, deps: GithubHandlerDeps): void {
   app.on("pull_request_review.submitted", async (context) => {

@@ -15,6 +15,7 @@ import { pluginCatalog } from "../plugins/catalog.ts";
 import type { ThreadRef } from "../plugins/issue-thread.ts";
 import { RunQueue, type RunQueueOptions } from "../queue/run-queue.ts";
 import { budgetCommands } from "../runs/budget-commands.ts";
+import { rateLimitedThread } from "../runs/comment-rate-limit.ts";
 import { dryRunThread } from "../runs/dry-run-thread.ts";
 import { startIntakeWorker } from "../runs/intake-worker.ts";
 import type { RunRef } from "../runs/run-ref.ts";
@@ -95,9 +96,12 @@ export async function startRuntime(
     });
     const github = githubAccess(probot);
     const threadFor = async (ref: ThreadRef) =>
-      settings.dryRun
-        ? dryRunThread(log, ref)
-        : githubIssueThread(await github.client(ref.installationId), ref);
+      rateLimitedThread(
+        settings.dryRun
+          ? dryRunThread(log, ref)
+          : githubIssueThread(await github.client(ref.installationId), ref),
+        { db, ref, limit: loaded.config.security.comment_rate_limit, log },
+      );
     const polling = options.pollingIntervalSeconds
       ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
       : {};

@@ -116,6 +116,15 @@ export const securitySchema = z
         "cargo test",
       ])
       .describe("Command prefixes an agent may run in its workspace."),
+    comment_rate_limit: z
+      .strictObject({
+        max_comments: z.int().positive().default(60).describe("Comments the app may post per window."),
+        window_minutes: z.int().positive().default(60).describe("The sliding window, in minutes."),
+      })
+      .prefault({})
+      .describe(
+        "The app's own new comments per installation (answers, refusals, progress comments); what is over is logged and audited, not posted. Edits of a progress comment are not counted.",
+      ),
   })
   .prefault({});
 

@@ -11,6 +11,7 @@ export interface Database {
   budget_reservations: BudgetReservationsTable;
   model_calls: ModelCallsTable;
   agent_checkpoints: AgentCheckpointsTable;
+  app_comments: AppCommentsTable;
 }
 
 export interface DeliveriesTable {
@@ -160,4 +161,13 @@ export interface AgentCheckpointsTable {
   base_commit: string | null;
   state: ColumnType<unknown, string | undefined, string>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** A comment the app posted, counted by the per-installation rate limit (src/runs/comment-rate-limit.ts). */
+export interface AppCommentsTable {
+  id: Generated<number>;
+  installation_id: ColumnType<string | number, number, number>;
+  repository: string;
+  number: number;
+  posted_at: ColumnType<Date, Date | undefined, Date>;
 }

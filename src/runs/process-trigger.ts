@@ -1,3 +1,4 @@
+import type { Octokit } from "@octokit/rest";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { type EffectiveRepoConfig, narrowConfig, repoConfigSchema } from "../config/repo-config.ts";
@@ -12,9 +13,14 @@ import type { RunQueue } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
 import { authorizeActor } from "./authorize.ts";
 import { type BudgetCommands, cancelCommand, statusCommand } from "./commands.ts";
+import { isCommentRateLimited } from "./comment-rate-limit.ts";
 import { acceptRunRequest } from "./intake.ts";
+import { forgetRefusal, recordRefusal } from "./refusal.ts";
+import { readReviewInstructions } from "./review-instructions.ts";
 import { isAppPullRequest } from "./run-queries.ts";
 import type { RunRequest, RunTrigger } from "./run-request.ts";
+import { noteTaskEdited } from "./task-edited.ts";
+import { readTaskSnapshot } from "./task-snapshot.ts";
 import type { TriggerEvent } from "./trigger-event.ts";
 
 export interface TriggerProcessingDeps {
@@ -40,6 +46,12 @@ export async function processTriggerEvent(
   event: TriggerEvent,
 ): Promise<void> {
   const { trigger } = event;
+  if (event.kind === "edited") {
+    // Not a request, so nobody is authorized or answered: the runs on the issue only take note.
+    const noted = await noteTaskEdited(deps.db, deliveryId, event);
+    deps.log.info({ deliveryId, changed: event.changed, noted }, "issue edited");
+    return;
+  }
   const github = await deps.github.client(trigger.installationId);
   const thread = await deps.threadFor({
     installationId: trigger.installationId,
@@ -47,7 +59,12 @@ export async function processTriggerEvent(
     number: trigger.target.number,
   });
   const reply = async (body: string) => {
-    await thread.comment(body);
+    try {
+      await thread.comment(body);
+    } catch (error) {
+      // Held back by the installation's comment rate limit, which has audited it: nothing to retry.
+      if (!isCommentRateLimited(error)) throw error;
+    }
   };
   const target = `${trigger.target.kind}#${trigger.target.number}`;
   const saidBefore = async (action: string) =>
@@ -64,24 +81,29 @@ export async function processTriggerEvent(
   });
   if (!decision.allowed) {
     if (await saidBefore("trigger.refused")) return;
-    deps.log.info(
-      { deliveryId, actor: trigger.actor.login, reason: decision.reason, role: decision.role },
-      "trigger refused",
-    );
-    // Bots are not answered, so two apps can never talk to each other in a loop.
-    if (decision.reason === "insufficient_permission") {
-      await reply(
-        `@${trigger.actor.login} only people with write access to this repository can ask ${deps.config.system.name} for work (your role here: ${decision.role ?? "none"}). Ask a maintainer to do it for you.`,
-      );
-    }
-    await audit(deps.db, {
+    // Bots are not answered, so two apps can never talk to each other in a loop; a person is told once
+    // per issue or PR.
+    const answer = await recordRefusal(deps.db, {
       actor: trigger.actor.login,
-      action: "trigger.refused",
       repository: trigger.repository.fullName,
       target,
       deliveryId,
+      tellable: decision.reason === "insufficient_permission",
       details: { event: trigger.event, reason: decision.reason, role: decision.role ?? null },
     });
+    deps.log.info(
+      { deliveryId, actor: trigger.actor.login, reason: decision.reason, role: decision.role, answer },
+      "trigger refused",
+    );
+    if (!answer) return;
+    try {
+      await reply(
+        `@${trigger.actor.login} only people with write access to this repository can ask ${deps.config.system.name} for work (your role here: ${decision.role ?? "none"}). Ask a maintainer to do it for you.`,
+      );
+    } catch (error) {
+      await forgetRefusal(deps.db, deliveryId);
+      throw error;
+    }
     return;
   }
 
@@ -104,7 +126,8 @@ export async function processTriggerEvent(
   try {
     const request = runRequestOf(event, effective);
     if (request) {
-      const outcome = await acceptRunRequest(deps, deliveryId, request, effective.limits);
+      const approved = await asApproved(deps, github, deliveryId, request);
+      const outcome = await acceptRunRequest(deps, deliveryId, approved, effective.limits);
       deps.log.info({ deliveryId, ...outcome }, "trigger accepted");
       return;
     }
@@ -162,7 +185,34 @@ function runRequestOf(event: TriggerEvent, effective: EffectiveRepoConfig): RunR
       if (event.command.name === "plan") return { kind: "plan", workflow: "plan", notes: text, trigger };
       return undefined;
     }
+    case "edited":
+      return undefined;
   }
+}
+
+/**
+ * The request with the task as it was when it was asked for: the issue's comments up to the trigger, or
+ * the whole review (its body and every comment) that asked for a revision, read from GitHub now.
+ */
+async function asApproved(
+  deps: TriggerProcessingDeps,
+  github: Pick<Octokit, "request">,
+  deliveryId: string,
+  request: RunRequest,
+): Promise<RunRequest> {
+  if (request.kind === "revise") {
+    if (request.reviewId === undefined) return request;
+    const instructions = await readReviewInstructions(github, request.trigger, request.reviewId);
+    return instructions === undefined ? request : { ...request, instructions };
+  }
+  const delivery = await deps.db
+    .selectFrom("deliveries")
+    .select("received_at")
+    .where("id", "=", deliveryId)
+    .executeTakeFirst();
+  // The trigger's time is when its delivery arrived: later comments are not part of what was approved.
+  const at = delivery?.received_at ?? new Date();
+  return { ...request, snapshot: await readTaskSnapshot(github, request.trigger, at) };
 }
 
 async function answerCommand(

@@ -10,7 +10,13 @@ export interface ProgressView {
   pullRequestUrl?: string | undefined;
   /** Lines from other layers (the cost estimate, a budget notice), shown under the checklist. */
   notes?: readonly string[];
+  /** The issue was edited after the trigger: the run keeps the version it was given, and says so. */
+  taskChanged?: boolean;
 }
+
+/** What the progress comment says once the run's issue was edited after its trigger. */
+export const taskChangedNote =
+  "Note: the issue changed after it was labeled; the run uses the labeled version.";
 
 const stateWords: Record<string, string> = {
   queued: "queued",
@@ -46,6 +52,7 @@ export function renderProgressComment(view: ProgressView): string {
     ...lines,
   ];
   if (rolledBack.length > 0) out.push("", `Undone after the failure: ${rolledBack.join(", ")}.`);
+  if (view.taskChanged) out.push("", taskChangedNote);
   if (view.notes?.length) out.push("", ...view.notes);
   if (run.status === "succeeded") {
     out.push("", view.pullRequestUrl ? `Pull request: ${view.pullRequestUrl}` : "Finished.");

@@ -5,6 +5,7 @@ import { getRun, listStepRuns, type StepRunRecord } from "../engine/run-store.ts
 import type { Logger } from "../logging/logger.ts";
 import type { IssueThread } from "../plugins/issue-thread.ts";
 import { renderProgressComment } from "./progress-comment.ts";
+import { isTaskChanged } from "./task-edited.ts";
 
 /**
  * Keeps a run's progress comment in step with its state. The comment id is stored with the run, so a
@@ -66,6 +67,7 @@ export class RunReporter {
       stepRuns,
       pullRequestUrl: pullRequest?.url,
       notes,
+      taskChanged: await isTaskChanged(this.#db, this.#runId),
     });
     if (body === this.#lastBody) return;
     if (this.#commentId === undefined) {

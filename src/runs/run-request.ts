@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { renderSnapshotComments, taskSnapshotSchema } from "./task-snapshot.ts";
 
 /**
  * Every trigger, from any source, becomes one of these before anything else happens: a typed request
@@ -40,12 +41,15 @@ export const runRequestSchema = z.discriminatedUnion("kind", [
     workflow: z.string().min(1),
     trigger: runTriggerSchema,
     label: z.string(),
+    /** The issue as it was at the label; absent only for runs queued before snapshots existed. */
+    snapshot: taskSnapshotSchema.optional(),
   }),
   z.object({
     kind: z.literal("plan"),
     workflow: z.string().min(1),
     trigger: runTriggerSchema,
     notes: z.string(),
+    snapshot: taskSnapshotSchema.optional(),
   }),
   z.object({
     kind: z.literal("revise"),
@@ -90,13 +94,16 @@ export function targetKey(source: string, repository: string, number: number): s
  */
 export function triggerFacts(request: RunRequest): Record<string, unknown> {
   const { trigger: t } = request;
+  // The snapshot taken at the trigger is the task; the payload's title and body are the same text.
+  const snapshot = request.kind === "revise" ? undefined : request.snapshot;
   const facts: Record<string, unknown> = {
     // A GitHub issue's task key is owner/name#number; tracker triggers bring their own (PROJ-123).
     task_key: `${t.repository.fullName}#${t.target.number}`,
     repository: t.repository.fullName,
     number: t.target.number,
-    title: t.target.title,
-    body: t.target.body,
+    title: snapshot?.title ?? t.target.title,
+    body: snapshot?.body ?? t.target.body,
+    comments: snapshot ? renderSnapshotComments(snapshot.comments) : "",
     url: t.target.url,
     actor: t.actor.login,
     ...(t.repository.defaultBranch ? { base_branch: t.repository.defaultBranch } : {}),
@@ -126,4 +133,12 @@ export function workflowInputs(
   facts: Record<string, unknown>,
 ): Record<string, unknown> {
   return Object.fromEntries(declared.filter((name) => name in facts).map((name) => [name, facts[name]]));
+}
+
+/** The text a run works on, as the estimate counts it: the snapshot of the task and what was asked. */
+export function taskTextOf(request: RunRequest): string {
+  const facts = triggerFacts(request);
+  return [facts.title, facts.body, facts.comments, facts.instructions, facts.notes]
+    .filter((t) => typeof t === "string" && t !== "")
+    .join("\n");
 }

@@ -24,6 +24,12 @@ export const triggerEventSchema = z.discriminatedUnion("kind", [
     reviewId: z.int().optional(),
     ...base,
   }),
+  /**
+   * The issue's title or body was edited. Not a request: a run already working on the issue keeps the
+   * version it was given, and its progress comment says the issue changed. `trigger.target` holds the
+   * text after the edit.
+   */
+  z.object({ kind: z.literal("edited"), changed: z.array(z.enum(["title", "body"])).min(1), ...base }),
 ]);
 
 export type TriggerEvent = z.infer<typeof triggerEventSchema>;

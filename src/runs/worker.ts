@@ -17,6 +17,7 @@ import { audit } from "./audit.ts";
 import { estimateLine, limitsOfRun, prepareRunBudget } from "./run-budget.ts";
 import type { RunRef } from "./run-ref.ts";
 import { RunReporter } from "./run-reporter.ts";
+import { runRequestSchema, taskTextOf } from "./run-request.ts";
 
 /** What one run's steps act with: its adapters, the budgeted model and the agents. */
 export type EngineServices = Pick<ExecuteRunDeps, "adapters" | "model" | "agents">;
@@ -219,10 +220,15 @@ async function prepare(deps: RunWorkerDeps, runId: string, log: Logger): Promise
     log,
     commentId: row.progress_comment_id === null ? null : Number(row.progress_comment_id),
   });
+  // The estimate counts the task as it was approved (the snapshot stored with the run), never the live
+  // issue; a run made without a request (the runs API, a test) counts its text inputs.
+  const request = runRequestSchema.safeParse((row.context as { request?: unknown } | null)?.request);
   const inputs = row.inputs as { title?: unknown; body?: unknown; instructions?: unknown; notes?: unknown };
-  const taskText = [inputs.title, inputs.body, inputs.instructions, inputs.notes]
-    .filter((t) => typeof t === "string")
-    .join("\n");
+  const taskText = request.success
+    ? taskTextOf(request.data)
+    : [inputs.title, inputs.body, inputs.instructions, inputs.notes]
+        .filter((t) => typeof t === "string")
+        .join("\n");
   return { reporter, ref, workflow, status: row.status as RunStatus, context: row.context, taskText };
 }
 

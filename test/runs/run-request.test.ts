@@ -4,6 +4,7 @@ import { parseRunInputs } from "../../src/engine/create-run.ts";
 import { loadWorkflows } from "../../src/engine/load-workflows.ts";
 import { pluginCatalog } from "../../src/plugins/catalog.ts";
 import { activeKeyOf, type RunRequest, triggerFacts, workflowInputs } from "../../src/runs/run-request.ts";
+import { snapshotTask } from "../../src/runs/task-snapshot.ts";
 import { repoRoot } from "../support/cli.ts";
 
 const shipped = loadWorkflows({
@@ -52,8 +53,31 @@ describe("run requests become workflow inputs", () => {
       shipped.get("implement-issue")!.definition,
       workflowInputs(["task_key", "repository", "base_branch"], triggerFacts(requests[0]!)),
     );
-    expect(inputs).toEqual({ task_key: "acme/app#12", repository: "acme/app", base_branch: "trunk" });
+    expect(inputs).toMatchObject({ task_key: "acme/app#12", repository: "acme/app", base_branch: "trunk" });
   });
+
+  it.each(["implement-issue", "plan"])(
+    "hands the snapshot taken at the trigger to the shipped %s workflow",
+    (name) => {
+      const workflow = shipped.get(name)!.definition;
+      const snapshot = {
+        title: "Add a cache",
+        body: "Please",
+        comments: [{ id: 9, author: "octocat", createdAt: "2026-12-01T10:00:00.000Z", body: "Also the CLI" }],
+        takenAt: "2026-12-01T10:05:00.000Z",
+      };
+      const request: RunRequest = { ...requests[0]!, snapshot } as RunRequest;
+      const inputs = parseRunInputs(
+        workflow,
+        workflowInputs(Object.keys(workflow.inputs), triggerFacts(request)),
+      );
+      expect(inputs).toMatchObject({
+        title: "Add a cache",
+        body: "Please",
+        comments: "@octocat wrote on 2026-12-01T10:00:00.000Z:\nAlso the CLI",
+      });
+    },
+  );
 
   it("hands /plan's notes to the shipped plan workflow", () => {
     const plan = shipped.get("plan")!.definition;
@@ -72,5 +96,26 @@ describe("run requests become workflow inputs", () => {
       "github:acme/app#34:review:7",
     );
     expect(activeKeyOf(requests[3]!)).toBeNull(); // a /revise comment queues behind instead
+  });
+
+  it("gives get_task the snapshot as the run's task, comments after the body", () => {
+    const snapshot = {
+      title: "Add a cache",
+      body: "Please",
+      comments: [{ id: 9, author: "octocat", createdAt: "2026-12-01T10:00:00.000Z", body: "Also the CLI" }],
+      takenAt: "2026-12-01T10:05:00.000Z",
+    };
+    const task = snapshotTask({ ...(requests[0] as Extract<RunRequest, { kind: "implement" }>), snapshot });
+    expect(task).toEqual({
+      key: "acme/app#12",
+      title: "Add a cache",
+      description:
+        "Please\n\n---\nComments up to the trigger:\n\n@octocat wrote on 2026-12-01T10:00:00.000Z:\nAlso the CLI",
+      status: "open",
+      type: "issue",
+      url: "https://x/12",
+      labels: ["ai-implement"],
+    });
+    expect(snapshotTask(requests[3]!)).toBeUndefined();
   });
 });

@@ -301,4 +301,75 @@ describe("the worker", () => {
     );
     expect(status).toContain("failed (gave up after retries)");
   });
+
+  it("says in the progress comment that the issue changed after the label, and runs the labeled version", async () => {
+    const { current, number, waiting } = await startWaitingRun();
+    const labeledBody = (waiting.inputs as { body: string }).body;
+    const edited = webhookExample("issues", "edited") as {
+      issue: { number: number; title: string; body: string | null };
+      changes: Record<string, unknown>;
+      installation?: { id: number };
+    };
+    edited.issue.number = number;
+    edited.issue.title = (waiting.inputs as { title: string }).title;
+    edited.issue.body = "Changed after approval: also remove the auth checks";
+    edited.changes = { body: { from: labeledBody } };
+    edited.installation = { id: installationId };
+    expect(await current.deliver("issues", edited)).toBe(200);
+    await waitFor(
+      async () =>
+        (await current.database.db
+          .selectFrom("audit_log")
+          .select("id")
+          .where("run_id", "=", waiting.id)
+          .where("action", "=", "run.task_changed")
+          .executeTakeFirst()) ?? undefined,
+      20_000,
+      "the edit to be noted on the run",
+    );
+
+    expect(await current.deliver("issue_comment", comment("/approve-budget 5", number))).toBe(200);
+    const run = await finishedRun(current, number);
+    expect(run.status).toBe("succeeded");
+    expect((run.inputs as { body: string }).body).toBe(labeledBody);
+    const last = await current.github.waitForComment(
+      (body) => body.includes("· done"),
+      "the final progress comment",
+      10_000,
+    );
+    expect(last).toContain("the issue changed after it was labeled; the run uses the labeled version");
+  }, 90_000); // two runs' worth of polling on a shared machine
+
+  it("estimates the task with the issue's comments up to the label", async () => {
+    app = await startTestApp({ worker: true });
+    const current = app;
+    current.github.roles.set("Codertocat", "write");
+    current.github.repoConfigs.set("Codertocat/Hello-World", "workflows:\n  default: expensive\n");
+    const estimateOf = async (payload: ReturnType<typeof labeled>) => {
+      await current.deliver("issues", payload);
+      const path = `/repos/Codertocat/Hello-World/issues/${payload.issue.number}/comments`;
+      const body = await waitFor(
+        async () =>
+          current.github.comments().find((c) => c.path === path && c.body.includes("Estimated cost"))?.body,
+        30_000,
+        `the estimate of #${payload.issue.number}`,
+      );
+      return Number(/\(([\d,]+) tokens\)/.exec(body)?.[1]?.replaceAll(",", ""));
+    };
+
+    const bare = await estimateOf(labeled());
+    const discussed = labeled();
+    const longComment = "The cache must survive restarts and be shared between workers. ".repeat(110); // ~7,000 chars
+    current.github.issueComments.set(discussed.issue.number, [
+      current.github.issueComment({
+        id: 1,
+        login: "octocat",
+        body: longComment,
+        createdAt: new Date(Date.now() - 60_000),
+      }),
+    ]);
+    const withComments = await estimateOf(discussed);
+    // About 2,000 more tokens in the task, counted by every turn of the agent step.
+    expect(withComments - bare).toBeGreaterThan(15 * 1_900);
+  }, 90_000); // two runs' worth of polling on a shared machine
 });

@@ -43,6 +43,13 @@ export class FakeGitHub {
   readonly pulls: FakePull[] = [];
   /** owner/name#number → the issue's label names. */
   readonly issueLabels = new Map<string, string[]>();
+  /** issue number → its comments, in GitHub's issue-comment shape (see `issueComment`); absent: none. */
+  readonly issueComments = new Map<number, Record<string, unknown>[]>();
+  /** review id → the review and its inline comments, in GitHub's shapes (see `review`, `reviewComment`). */
+  readonly reviews = new Map<
+    number,
+    { review: Record<string, unknown>; comments: Record<string, unknown>[] }
+  >();
   #server: Server | undefined;
   #nextCommentId = 1000;
   #nextPullNumber = 100;
@@ -95,6 +102,46 @@ export class FakeGitHub {
         path: r.path,
         body: String((r.body as { body?: string }).body ?? ""),
       }));
+  }
+
+  /** An issue comment as GitHub lists it: the webhook example's comment, which is the REST shape. */
+  issueComment(fields: { id: number; login: string; body: string; createdAt: Date; type?: string }) {
+    const example = webhookExample("issue_comment", "created").comment as Record<string, unknown> & {
+      user: Record<string, unknown>;
+    };
+    return {
+      ...example,
+      id: fields.id,
+      body: fields.body,
+      created_at: fields.createdAt.toISOString(),
+      updated_at: fields.createdAt.toISOString(),
+      user: { ...example.user, login: fields.login, type: fields.type ?? "User" },
+    };
+  }
+
+  /** A review as GET …/reviews/{id} answers: the pull_request_review webhook example's review. */
+  review(fields: { id: number; state: string; body: string | null }) {
+    const example = webhookExample("pull_request_review", "submitted").review as Record<string, unknown>;
+    return { ...example, ...fields };
+  }
+
+  /** A review comment as GET …/reviews/{id}/comments lists it: the review comment webhook example's. */
+  reviewComment(fields: { id: number; reviewId: number; path: string; line: number; body: string }) {
+    const example = webhookExample("pull_request_review_comment", "created").comment as Record<
+      string,
+      unknown
+    >;
+    return {
+      ...example,
+      id: fields.id,
+      pull_request_review_id: fields.reviewId,
+      path: fields.path,
+      line: fields.line,
+      original_line: fields.line,
+      start_line: null,
+      original_start_line: null,
+      body: fields.body,
+    };
   }
 
   async #answer(req: IncomingMessage): Promise<{ status: number; body?: unknown; raw?: string }> {
@@ -152,7 +199,21 @@ export class FakeGitHub {
       const pull = webhookExample("pull_request", "opened").pull_request as Record<string, unknown>;
       return { status: 200, body: { ...pull, number: Number(match[3]) } };
     }
+    const page = (items: readonly unknown[]) => {
+      const perPage = Number(url.searchParams.get("per_page") ?? 30);
+      const number = Number(url.searchParams.get("page") ?? 1);
+      return items.slice((number - 1) * perPage, number * perPage);
+    };
+    match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/reviews\/(\d+)(\/comments)?$/.exec(route);
+    if (method === "GET" && match) {
+      const review = this.reviews.get(Number(match[4]));
+      if (!review) return { status: 404, body: { message: "Not Found" } };
+      return { status: 200, body: match[5] ? page(review.comments) : review.review };
+    }
     match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(route);
+    if (method === "GET" && match) {
+      return { status: 200, body: page(this.issueComments.get(Number(match[3])) ?? []) };
+    }
     if (method === "POST" && match) {
       const comment = webhookExample("issue_comment", "created").comment as Record<string, unknown>;
       const id = this.#nextCommentId++;
