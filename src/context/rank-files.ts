@@ -1,0 +1,254 @@
+import { pageRank, type WeightedGraph } from "./pagerank.ts";
+import { foldName, type TaskTerms } from "./task-terms.ts";
+
+/** One file as the ranking sees it: its path and, when it was parsed, the names it defines and uses. */
+export interface FileTags {
+  path: string;
+  /** name → the lines (0-based) that define it, with their text for the map. */
+  definitions?: Map<string, { line: number; text: string }[]>;
+  /** name → how many times the file uses it. */
+  references?: Map<string, number>;
+}
+
+export interface RankedDefinition {
+  name: string;
+  line: number;
+  text: string;
+  rank: number;
+}
+
+export interface RankedFile {
+  path: string;
+  score: number;
+  /** Its definitions, most relevant first. */
+  definitions: RankedDefinition[];
+}
+
+/** Names defined by more files than this link nothing specific (`__init__`, `constructor`, `get`). */
+const maxDefiners = 40;
+
+const testPath =
+  /(^|\/)(tests?|__tests__|spec|specs|testing)\/|[._-](test|spec)s?\.\w+$|(^|\/)test_[^/]+$|_test\.\w+$/i;
+
+function isSpecificName(name: string): boolean {
+  const snake = name.includes("_") && /[a-z]/i.test(name);
+  const kebab = name.includes("-") && /[a-z]/i.test(name);
+  const camel = /[A-Z]/.test(name) && /[a-z]/.test(name);
+  return (snake || kebab || camel) && name.length >= 8;
+}
+
+/**
+ * Ranks a repository's files for a task, after aider's repo map: a graph from each file to the files
+ * defining the names it uses (weighted by how specific the name is and how often it is used),
+ * personalized PageRank restarting at what the task points to. Beyond aider, the restart also goes to
+ * the files that define a name the task mentions (weighed by the name's rarity), to files whose path
+ * parts match the task's words (`to-json-schema.ts` for `toJSONSchema`), and a little to the files
+ * changed most and most recently. Test files get half the pull of the code they test.
+ */
+export function rankFiles(
+  files: FileTags[],
+  terms: TaskTerms,
+  history: Map<string, number>,
+): RankedFile[] {
+  const n = files.length;
+  if (n === 0) return [];
+  const definers = new Map<string, number[]>();
+  const users = new Map<string, Map<number, number>>();
+  files.forEach((file, index) => {
+    for (const name of file.definitions?.keys() ?? []) {
+      const list = definers.get(name) ?? [];
+      list.push(index);
+      definers.set(name, list);
+    }
+    for (const [name, count] of file.references ?? []) {
+      const byFile = users.get(name) ?? new Map<number, number>();
+      byFile.set(index, count);
+      users.set(name, byFile);
+    }
+  });
+
+  const mention = mentionWeights(files, terms, definers, users);
+  const personalization = restartWeights(files, mention, history);
+  const graph = referenceGraph(n, definers, users, terms);
+  const rank = pageRank(graph, { personalization });
+  const definitionRank = definitionRanks(graph, rank, files, terms);
+
+  return files
+    .map((file, index) => ({
+      path: file.path,
+      score: rank[index] ?? 0,
+      definitions: rankedDefinitionsOf(file, definitionRank.get(index), terms),
+    }))
+    .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path));
+}
+
+function mentionWeights(
+  files: FileTags[],
+  terms: TaskTerms,
+  definers: Map<string, number[]>,
+  users: Map<string, Map<number, number>>,
+): Float64Array {
+  const n = files.length;
+  const weights = new Float64Array(n);
+  const idf = (documents: number) => Math.log(1 + n / Math.max(documents, 1));
+
+  for (const name of terms.identifiers) {
+    const defined = definers.get(name) ?? [];
+    const used = users.get(name);
+    const documents = new Set([...defined, ...(used?.keys() ?? [])]).size;
+    if (documents === 0) continue;
+    const weight = idf(documents) * (isSpecificName(name) ? 2 : 1);
+    for (const index of defined) weights[index] = (weights[index] ?? 0) + weight / defined.length;
+    for (const index of used?.keys() ?? []) {
+      weights[index] = (weights[index] ?? 0) + (0.1 * weight) / Math.sqrt(used?.size ?? 1);
+    }
+  }
+
+  // Path parts: directories, the file name, the name without its extension, each folded.
+  const partsOf = files.map((file) => pathParts(file.path));
+  const partFiles = new Map<string, number>();
+  for (const parts of partsOf) {
+    for (const part of parts) partFiles.set(part, (partFiles.get(part) ?? 0) + 1);
+  }
+  partsOf.forEach((parts, index) => {
+    for (const part of parts) {
+      if (terms.folded.has(part)) {
+        weights[index] = (weights[index] ?? 0) + 1.5 * idf(partFiles.get(part) ?? 1);
+      }
+    }
+  });
+
+  for (const mentioned of terms.paths) {
+    const matches = files
+      .map((file, index) => ({ file, index }))
+      .filter(({ file }) => file.path === mentioned || file.path.endsWith(`/${mentioned}`));
+    for (const { index } of matches) {
+      weights[index] = (weights[index] ?? 0) + (4 * Math.log(1 + n)) / matches.length;
+    }
+  }
+
+  files.forEach((file, index) => {
+    if (testPath.test(file.path)) weights[index] = (weights[index] ?? 0) * 0.5;
+  });
+  return weights;
+}
+
+function pathParts(filePath: string): Set<string> {
+  const segments = filePath.split("/");
+  const base = segments.at(-1) ?? filePath;
+  const stem = base.includes(".") ? base.slice(0, base.indexOf(".")) : base;
+  const parts = new Set([...segments.slice(0, -1), base, stem].map(foldName));
+  parts.delete("");
+  return parts;
+}
+
+function restartWeights(
+  files: FileTags[],
+  mention: Float64Array,
+  history: Map<string, number>,
+): Float64Array {
+  const n = files.length;
+  const changed = new Float64Array(files.map((file) => history.get(file.path) ?? 0));
+  const mentionSum = mention.reduce((sum, value) => sum + value, 0);
+  const changedSum = changed.reduce((sum, value) => sum + value, 0);
+  // Without any pointer in the task, history and an even spread decide.
+  const shares =
+    mentionSum > 0
+      ? { mention: 0.8, history: changedSum > 0 ? 0.1 : 0, even: changedSum > 0 ? 0.1 : 0.2 }
+      : { mention: 0, history: changedSum > 0 ? 0.5 : 0, even: changedSum > 0 ? 0.5 : 1 };
+  const weights = new Float64Array(n);
+  for (let index = 0; index < n; index++) {
+    weights[index] =
+      (mentionSum > 0 ? (shares.mention * (mention[index] ?? 0)) / mentionSum : 0) +
+      (changedSum > 0 ? (shares.history * (changed[index] ?? 0)) / changedSum : 0) +
+      shares.even / n;
+  }
+  return weights;
+}
+
+/** Edges carry the name they stand for, so rank can be handed on to definitions afterwards. */
+interface NamedGraph extends WeightedGraph {
+  names: Map<string, number>[];
+}
+
+function referenceGraph(
+  n: number,
+  definers: Map<string, number[]>,
+  users: Map<string, Map<number, number>>,
+  terms: TaskTerms,
+): NamedGraph {
+  const edges = Array.from({ length: n }, () => new Map<number, number>());
+  const names = Array.from({ length: n }, () => new Map<string, number>());
+  for (const [name, defining] of definers) {
+    const using = users.get(name);
+    if (!using || defining.length > maxDefiners) continue;
+    let weight = 1;
+    if (terms.identifiers.has(name)) weight *= 10;
+    if (isSpecificName(name)) weight *= 10;
+    if (name.startsWith("_")) weight *= 0.1;
+    if (defining.length > 5) weight *= 0.1;
+    for (const [from, count] of using) {
+      const edgeWeight = weight * Math.sqrt(count);
+      for (const to of defining) {
+        if (from === to) continue;
+        const fromEdges = edges[from];
+        if (!fromEdges) continue;
+        fromEdges.set(to, (fromEdges.get(to) ?? 0) + edgeWeight);
+        names[from]?.set(`${to}\0${name}`, edgeWeight);
+      }
+    }
+  }
+  return { size: n, edges, names };
+}
+
+/** Each file's rank, handed along its out-edges to the definitions they point at (aider's step). */
+function definitionRanks(
+  graph: NamedGraph,
+  rank: Float64Array,
+  files: FileTags[],
+  terms: TaskTerms,
+): Map<number, Map<string, number>> {
+  const result = new Map<number, Map<string, number>>();
+  graph.names.forEach((named, from) => {
+    let total = 0;
+    for (const weight of named.values()) total += weight;
+    if (total === 0) return;
+    for (const [key, weight] of named) {
+      const [toText, name = ""] = key.split("\0");
+      const to = Number(toText);
+      const byName = result.get(to) ?? new Map<string, number>();
+      byName.set(name, (byName.get(name) ?? 0) + ((rank[from] ?? 0) * weight) / total);
+      result.set(to, byName);
+    }
+  });
+  // A definition the task names comes first in its file even when nothing else uses it yet.
+  files.forEach((file, index) => {
+    for (const name of file.definitions?.keys() ?? []) {
+      if (!terms.identifiers.has(name)) continue;
+      const byName = result.get(index) ?? new Map<string, number>();
+      byName.set(name, (byName.get(name) ?? 0) + (rank[index] ?? 0));
+      result.set(index, byName);
+    }
+  });
+  return result;
+}
+
+function rankedDefinitionsOf(
+  file: FileTags,
+  ranks: Map<string, number> | undefined,
+  terms: TaskTerms,
+): RankedDefinition[] {
+  const out: RankedDefinition[] = [];
+  for (const [name, places] of file.definitions ?? []) {
+    const base = ranks?.get(name) ?? 0;
+    for (const place of places) {
+      out.push({ name, line: place.line, text: place.text, rank: base });
+    }
+  }
+  return out.sort(
+    (a, b) =>
+      b.rank - a.rank ||
+      Number(terms.identifiers.has(b.name)) - Number(terms.identifiers.has(a.name)) ||
+      a.line - b.line,
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * What a task's text points at: the identifiers it names (`toJSONSchema`, `fetch_data`) and the file
+ * paths it mentions (`jwt/jwks_client.py`, `help.js`). Common English words are dropped; the rest are
+ * weighed later by how rare they are in the repository, so a word like "default" counts for little.
+ */
+export interface TaskTerms {
+  /** Identifiers as written, for exact matches against defined names. */
+  identifiers: Set<string>;
+  /** Identifiers and words folded (lower case, no `_`, `-`, `.`), for matches against path parts. */
+  folded: Set<string>;
+  /** Path-like mentions: `src/a/b.ts`, `b.ts`. */
+  paths: Set<string>;
+}
+
+const stopWords = new Set(
+  `a about above after again against all also am an and any are as at be because been before being
+  below between both but by can could did do does doing down during each few for from further had has
+  have having he her here hers him his how i if in into is it its itself just me more most my no nor not
+  now of off on once only or other our out over own same she should so some such than that the their
+  them then there these they this those through to too under until up very was we were what when where
+  which while who whom why will with would you your yours expected actual instead still get got
+  use used using like want need work works working happen happens bug issue error fix fixed should
+  version see seems think thanks please example code line lines file files case way`
+    .split(/\s+/)
+    .filter((word) => word.length > 0),
+);
+
+const identifierPattern = /[A-Za-z_$][\w$]*/g;
+const pathPattern = /(?:[\w@.-]+\/)*[\w@-]+(?:\.[\w-]+)*\.[A-Za-z][\w]{0,7}\b|(?:[\w@.-]+\/)+[\w@.-]+/g;
+
+export function foldName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]/g, "");
+}
+
+export function taskTerms(text: string): TaskTerms {
+  const identifiers = new Set<string>();
+  const folded = new Set<string>();
+  for (const [word] of text.matchAll(identifierPattern)) {
+    if (word.length < 3 || stopWords.has(word.toLowerCase())) continue;
+    identifiers.add(word);
+    folded.add(foldName(word));
+  }
+  const paths = new Set<string>();
+  for (const [mention] of text.matchAll(pathPattern)) {
+    const cleaned = mention.replace(/^\.?\//, "").replace(/[.]+$/, "");
+    if (cleaned.length >= 3 && !/^\d/.test(cleaned) && !/^https?:/.test(cleaned)) paths.add(cleaned);
+  }
+  return { identifiers, folded, paths };
+}
