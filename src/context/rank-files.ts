@@ -1,5 +1,5 @@
 import { pageRank, type WeightedGraph } from "./pagerank.ts";
-import { foldName, type TaskTerms } from "./task-terms.ts";
+import { foldName, subwordsOf, type TaskTerms } from "./task-terms.ts";
 
 /** One file as the ranking sees it: its path and, when it was parsed, the names it defines and uses. */
 export interface FileTags {
@@ -68,20 +68,30 @@ export function rankFiles(
   });
 
   const mention = mentionWeights(files, terms, definers, users);
-  const personalization = restartWeights(files, mention, history);
+  if (process.env.CTX_DEBUG) console.error([...mention].map((w, i) => [w, files[i]?.path]).sort((a, b) => Number(b[0]) - Number(a[0])).slice(0, 10));
+  const sharp = Number(process.env.CTX_P ?? 2);
+  const sharpened = mention.map((w) => w ** sharp);
+  const personalization = restartWeights(files, sharpened, history);
   const graph = referenceGraph(n, definers, users, terms);
-  const rank = pageRank(graph, { personalization });
+  const rank = pageRank(graph, { personalization, damping: Number(process.env.CTX_D ?? 0.85) });
+  const mentionTotal = sharpened.reduce((sum, w) => sum + w, 0) || 1;
+  const blend = mention.some((w) => w > 0) ? Number(process.env.CTX_W ?? 0.6) : 0;
   const definitionRank = definitionRanks(graph, rank, files, terms);
 
   return files
     .map((file, index) => ({
       path: file.path,
-      score: rank[index] ?? 0,
+      score: blend * ((sharpened[index] ?? 0) / mentionTotal) + (1 - blend) * (rank[index] ?? 0),
       definitions: rankedDefinitionsOf(file, definitionRank.get(index), terms),
     }))
     .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path));
 }
 
+/**
+ * How strongly each file matches the task's words, BM25 over the names the file defines (each counted
+ * three times) and uses, plus its path parts: a file that defines several of the rare names the task
+ * mentions scores far above one that uses a common word. Explicit path mentions weigh most.
+ */
 function mentionWeights(
   files: FileTags[],
   terms: TaskTerms,
@@ -90,19 +100,48 @@ function mentionWeights(
 ): Float64Array {
   const n = files.length;
   const weights = new Float64Array(n);
-  const idf = (documents: number) => Math.log(1 + n / Math.max(documents, 1));
+  const k1 = 1.2;
+  const b = 0.75;
+  const lengths = files.map((file) => {
+    let length = 0;
+    for (const places of file.definitions?.values() ?? []) length += 3 * places.length;
+    for (const count of file.references?.values() ?? []) length += count;
+    return length + 3;
+  });
+  const averageLength = lengths.reduce((sum, length) => sum + length, 0) / n;
+  const idf = (documents: number) => Math.log(1 + (n - documents + 0.5) / (documents + 0.5));
+  const addTerm = (index: number, frequency: number, documents: number, boost: number, what = "") => {
+    if (process.env.CTX_FILE && files[index]?.path === process.env.CTX_FILE) console.error(what, frequency, documents, boost.toFixed(2));
+    const norm = k1 * (1 - b + (b * (lengths[index] ?? averageLength)) / averageLength);
+    weights[index] =
+      (weights[index] ?? 0) + boost * idf(documents) * ((frequency * (k1 + 1)) / (frequency + norm));
+  };
 
-  for (const name of terms.identifiers) {
+  for (const [name, mentions] of terms.identifiers) {
     const defined = definers.get(name) ?? [];
     const used = users.get(name);
-    const documents = new Set([...defined, ...(used?.keys() ?? [])]).size;
-    if (documents === 0) continue;
-    const weight = idf(documents) * (isSpecificName(name) ? 2 : 1);
-    for (const index of defined) weights[index] = (weights[index] ?? 0) + weight / defined.length;
-    for (const index of used?.keys() ?? []) {
-      weights[index] = (weights[index] ?? 0) + (0.1 * weight) / Math.sqrt(used?.size ?? 1);
+    const documents = new Set([...defined, ...(used?.keys() ?? [])]);
+    if (documents.size === 0) continue;
+    const boost = (isSpecificName(name) ? 2 : 1) * (1 + Math.log(mentions));
+    for (const index of documents) {
+      const frequency =
+        3 * (files[index]?.definitions?.get(name)?.length ?? 0) + (used?.get(index) ?? 0);
+      addTerm(index, frequency, documents.size, boost, name);
     }
   }
+
+  // Parts of names: "folded" in the task finds `foldFlowLines`, at a third of an exact name's weight.
+  const subwordCounts = files.map((file) => fileSubwords(file, terms));
+  const subwordFiles = new Map<string, number>();
+  for (const counts of subwordCounts) {
+    for (const part of counts.keys()) subwordFiles.set(part, (subwordFiles.get(part) ?? 0) + 1);
+  }
+  subwordCounts.forEach((counts, index) => {
+    for (const [part, frequency] of counts) {
+      const mentions = terms.subwords.get(part) ?? 1;
+      addTerm(index, frequency, subwordFiles.get(part) ?? 1, (1 + Math.log(mentions)) / 3, `sub:${part}`);
+    }
+  });
 
   // Path parts: directories, the file name, the name without its extension, each folded.
   const partsOf = files.map((file) => pathParts(file.path));
@@ -112,9 +151,7 @@ function mentionWeights(
   }
   partsOf.forEach((parts, index) => {
     for (const part of parts) {
-      if (terms.folded.has(part)) {
-        weights[index] = (weights[index] ?? 0) + 1.5 * idf(partFiles.get(part) ?? 1);
-      }
+      if (terms.folded.has(part)) addTerm(index, 3, partFiles.get(part) ?? 1, 1.5);
     }
   });
 
@@ -131,6 +168,20 @@ function mentionWeights(
     if (testPath.test(file.path)) weights[index] = (weights[index] ?? 0) * 0.5;
   });
   return weights;
+}
+
+/** How often each of the task's subwords occurs in a file's defined names (×3), path (×3) and uses. */
+function fileSubwords(file: FileTags, terms: TaskTerms): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = (name: string, weight: number) => {
+    for (const part of subwordsOf(name)) {
+      if (terms.subwords.has(part)) counts.set(part, (counts.get(part) ?? 0) + weight);
+    }
+  };
+  for (const name of file.definitions?.keys() ?? []) add(name, 3);
+  for (const name of file.references?.keys() ?? []) add(name, 1);
+  for (const segment of file.path.split("/")) add(segment, 3);
+  return counts;
 }
 
 function pathParts(filePath: string): Set<string> {
