@@ -3,11 +3,16 @@ import path from "node:path";
 import { Language, Parser, Query } from "web-tree-sitter";
 import { type LanguageSpec, languageOf } from "./tag-queries.ts";
 
-/** A name a file defines or uses, with the 0-based line it is on. */
-export interface Tag {
+/** A name a file defines, with the 0-based line it is on. */
+export interface Definition {
   name: string;
-  kind: "def" | "ref";
   line: number;
+}
+
+export interface FileNames {
+  definitions: Definition[];
+  /** How often the file uses each name (identifier, type and property nodes), its definitions aside. */
+  references: Map<string, number>;
 }
 
 interface LoadedLanguage {
@@ -16,10 +21,7 @@ interface LoadedLanguage {
 }
 
 const require = createRequire(import.meta.url);
-const grammarDir = path.join(
-  path.dirname(require.resolve("@vscode/tree-sitter-wasm/package.json")),
-  "wasm",
-);
+const grammarDir = path.join(path.dirname(require.resolve("@vscode/tree-sitter-wasm/package.json")), "wasm");
 
 let initialized: Promise<void> | undefined;
 const loaded = new Map<string, Promise<LoadedLanguage>>();
@@ -43,10 +45,10 @@ function languageFor(name: string, spec: LanguageSpec): Promise<LoadedLanguage> 
 }
 
 /**
- * The definitions and references in one file, or undefined when its language has no grammar here
- * (the file is then ranked by its path alone). Parsing is pure WebAssembly: no native build.
+ * The names one file defines and uses, or undefined when its language has no grammar here. Parsing is
+ * pure WebAssembly: no native build.
  */
-export async function extractTags(filePath: string, source: string): Promise<Tag[] | undefined> {
+export async function extractNames(filePath: string, source: string): Promise<FileNames | undefined> {
   const language = languageOf(filePath);
   if (!language) return undefined;
   const { parser, query } = await languageFor(language.name, language.spec);
@@ -54,20 +56,32 @@ export async function extractTags(filePath: string, source: string): Promise<Tag
   if (!tree) return undefined;
   try {
     const captures = query.captures(tree.rootNode);
+    const definitions: Definition[] = [];
     const defined = new Set<number>();
-    const tags: Tag[] = [];
-    for (const capture of captures) {
-      if (capture.name === "def") {
-        defined.add(capture.node.startIndex);
-        tags.push({ name: capture.node.text, kind: "def", line: capture.node.startPosition.row });
-      }
+    for (const { name, node } of captures) {
+      if (name !== "def") continue;
+      defined.add(node.startIndex);
+      definitions.push({ name: node.text, line: node.startPosition.row });
     }
-    for (const capture of captures) {
-      if (capture.name !== "ref" || defined.has(capture.node.startIndex)) continue;
-      tags.push({ name: capture.node.text, kind: "ref", line: capture.node.startPosition.row });
+    const references = new Map<string, number>();
+    for (const { name, node } of captures) {
+      if (name !== "ref" || defined.has(node.startIndex)) continue;
+      const text = node.text;
+      if (text.length > 1) references.set(text, (references.get(text) ?? 0) + 1);
     }
-    return tags;
+    return { definitions, references };
   } finally {
     tree.delete();
   }
+}
+
+const word = /[A-Za-z_$][\w$]*/g;
+
+/** Code in a language without a grammar here: every identifier-like word counts as a use. */
+export function wordNames(source: string): FileNames {
+  const references = new Map<string, number>();
+  for (const [name] of source.matchAll(word)) {
+    if (name.length > 1) references.set(name, (references.get(name) ?? 0) + 1);
+  }
+  return { definitions: [], references };
 }

@@ -24,6 +24,9 @@ export interface RankedFile {
   definitions: RankedDefinition[];
 }
 
+/** The share of a file's score that comes from matching the task's words; PageRank gives the rest. */
+const lexicalShare = 0.6;
+
 /** Names defined by more files than this link nothing specific (`__init__`, `constructor`, `get`). */
 const maxDefiners = 40;
 
@@ -43,13 +46,11 @@ function isSpecificName(name: string): boolean {
  * personalized PageRank restarting at what the task points to. Beyond aider, the restart also goes to
  * the files that define a name the task mentions (weighed by the name's rarity), to files whose path
  * parts match the task's words (`to-json-schema.ts` for `toJSONSchema`), and a little to the files
- * changed most and most recently. Test files get half the pull of the code they test.
+ * changed most and most recently. Test files get half the pull of the code they test. A file's score
+ * is 60% its share of the task-word match (BM25, squared) and 40% its PageRank: the graph alone
+ * favours the files everything uses, which are seldom the ones a fix touches.
  */
-export function rankFiles(
-  files: FileTags[],
-  terms: TaskTerms,
-  history: Map<string, number>,
-): RankedFile[] {
+export function rankFiles(files: FileTags[], terms: TaskTerms, history: Map<string, number>): RankedFile[] {
   const n = files.length;
   if (n === 0) return [];
   const definers = new Map<string, number[]>();
@@ -68,14 +69,16 @@ export function rankFiles(
   });
 
   const mention = mentionWeights(files, terms, definers, users);
-  if (process.env.CTX_DEBUG) console.error([...mention].map((w, i) => [w, files[i]?.path]).sort((a, b) => Number(b[0]) - Number(a[0])).slice(0, 10));
-  const sharp = Number(process.env.CTX_P ?? 2);
-  const sharpened = mention.map((w) => w ** sharp);
+  // Squared, so the few files that match many rare task words stand out from the many that match one.
+  const sharpened = mention.map((weight) => weight * weight);
   const personalization = restartWeights(files, sharpened, history);
   const graph = referenceGraph(n, definers, users, terms);
-  const rank = pageRank(graph, { personalization, damping: Number(process.env.CTX_D ?? 0.85) });
-  const mentionTotal = sharpened.reduce((sum, w) => sum + w, 0) || 1;
-  const blend = mention.some((w) => w > 0) ? Number(process.env.CTX_W ?? 0.6) : 0;
+  const rank = pageRank(graph, { personalization });
+  const sharpenedSum = sharpened.reduce((sum, weight) => sum + weight, 0);
+  const mentionTotal = sharpenedSum || 1;
+  // PageRank alone favours the files everything uses (aider's maps lead with them); the task's own
+  // words decide more than half of a file's score when there are any.
+  const blend = sharpenedSum > 0 ? lexicalShare : 0;
   const definitionRank = definitionRanks(graph, rank, files, terms);
 
   return files
@@ -110,8 +113,7 @@ function mentionWeights(
   });
   const averageLength = lengths.reduce((sum, length) => sum + length, 0) / n;
   const idf = (documents: number) => Math.log(1 + (n - documents + 0.5) / (documents + 0.5));
-  const addTerm = (index: number, frequency: number, documents: number, boost: number, what = "") => {
-    if (process.env.CTX_FILE && files[index]?.path === process.env.CTX_FILE) console.error(what, frequency, documents, boost.toFixed(2));
+  const addTerm = (index: number, frequency: number, documents: number, boost: number) => {
     const norm = k1 * (1 - b + (b * (lengths[index] ?? averageLength)) / averageLength);
     weights[index] =
       (weights[index] ?? 0) + boost * idf(documents) * ((frequency * (k1 + 1)) / (frequency + norm));
@@ -124,9 +126,8 @@ function mentionWeights(
     if (documents.size === 0) continue;
     const boost = (isSpecificName(name) ? 2 : 1) * (1 + Math.log(mentions));
     for (const index of documents) {
-      const frequency =
-        3 * (files[index]?.definitions?.get(name)?.length ?? 0) + (used?.get(index) ?? 0);
-      addTerm(index, frequency, documents.size, boost, name);
+      const frequency = 3 * (files[index]?.definitions?.get(name)?.length ?? 0) + (used?.get(index) ?? 0);
+      addTerm(index, frequency, documents.size, boost);
     }
   }
 
@@ -139,7 +140,7 @@ function mentionWeights(
   subwordCounts.forEach((counts, index) => {
     for (const [part, frequency] of counts) {
       const mentions = terms.subwords.get(part) ?? 1;
-      addTerm(index, frequency, subwordFiles.get(part) ?? 1, (1 + Math.log(mentions)) / 3, `sub:${part}`);
+      addTerm(index, frequency, subwordFiles.get(part) ?? 1, (1 + Math.log(mentions)) / 3);
     }
   });
 

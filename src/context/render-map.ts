@@ -56,10 +56,7 @@ export function renderMap(ranked: RankedFile[], header: string, budget: number):
       .join("");
   if (textTokens(header) > budget) return { text: "", files: [], tokens: 0 };
   const full = largestFitting(blocks.length, (k) => textTokens(compose(k, 0)) <= budget);
-  const pathsOnly = largestFitting(
-    ranked.length - full,
-    (k) => textTokens(compose(full, k)) <= budget,
-  );
+  const pathsOnly = largestFitting(ranked.length - full, (k) => textTokens(compose(full, k)) <= budget);
   const text = compose(full, pathsOnly);
   return {
     text,

@@ -1,7 +1,8 @@
 import { changeWeights } from "./change-history.ts";
-import { extractTags } from "./extract-tags.ts";
+import { extractNames, type FileNames, wordNames } from "./extract-tags.ts";
 import { type FileTags, type RankedFile, rankFiles } from "./rank-files.ts";
 import { listRepoFiles, readRepoFile } from "./repo-files.ts";
+import { isWordScanned } from "./tag-queries.ts";
 import { foldName, type TaskTerms } from "./task-terms.ts";
 
 export interface RepoMapLimits {
@@ -21,6 +22,8 @@ export const defaultRepoMapLimits: RepoMapLimits = {
   maxFileBytes: 512 * 1024,
   historyCommits: 300,
 };
+
+const readBatch = 16;
 
 export interface RankedRepository {
   files: RankedFile[];
@@ -49,24 +52,31 @@ export async function rankRepository(
   let parsed = 0;
   let stoppedBy: "files" | "time" | undefined;
 
-  for (const filePath of order) {
-    if (parsed >= limits.maxParsedFiles) {
-      stoppedBy = "files";
-      break;
+  // Reads overlap in batches; parsing (WebAssembly, synchronous) goes one file at a time.
+  parsing: for (let start = 0; start < order.length; start += readBatch) {
+    const batch = await Promise.all(
+      order.slice(start, start + readBatch).map((filePath) => readRepoFile(repoDir, filePath, limits)),
+    );
+    for (const file of batch) {
+      if (parsed >= limits.maxParsedFiles) {
+        stoppedBy = "files";
+        break parsing;
+      }
+      if (now() - started > limits.timeLimitMs) {
+        stoppedBy = "time";
+        break parsing;
+      }
+      if (file.kind === "skipped") {
+        skipped[file.reason]++;
+        continue;
+      }
+      const names =
+        (await extractNames(file.path, file.source)) ??
+        (isWordScanned(file.path) ? wordNames(file.source) : undefined);
+      if (!names) continue;
+      parsed++;
+      tagsByPath.set(file.path, summarize(file.path, file.source, names));
     }
-    if (now() - started > limits.timeLimitMs) {
-      stoppedBy = "time";
-      break;
-    }
-    const file = await readRepoFile(repoDir, filePath, limits);
-    if (file.kind === "skipped") {
-      skipped[file.reason]++;
-      continue;
-    }
-    const tags = await extractTags(filePath, file.source);
-    if (!tags) continue;
-    parsed++;
-    tagsByPath.set(filePath, summarize(filePath, file.source, tags));
   }
 
   const files = rankFiles(
@@ -97,24 +107,15 @@ export async function rankRepository(
   return { files, listed: paths.length, parsed, notes };
 }
 
-function summarize(
-  filePath: string,
-  source: string,
-  tags: Awaited<ReturnType<typeof extractTags>> & object,
-): FileTags {
+function summarize(filePath: string, source: string, names: FileNames): FileTags {
   const lines = source.split("\n");
   const definitions = new Map<string, { line: number; text: string }[]>();
-  const references = new Map<string, number>();
-  for (const tag of tags) {
-    if (tag.kind === "def") {
-      const list = definitions.get(tag.name) ?? [];
-      list.push({ line: tag.line, text: lines[tag.line] ?? "" });
-      definitions.set(tag.name, list);
-    } else if (tag.name.length > 1) {
-      references.set(tag.name, (references.get(tag.name) ?? 0) + 1);
-    }
+  for (const { name, line } of names.definitions) {
+    const list = definitions.get(name) ?? [];
+    list.push({ line, text: lines[line] ?? "" });
+    definitions.set(name, list);
   }
-  return { path: filePath, definitions, references };
+  return { path: filePath, definitions, references: names.references };
 }
 
 /** Files whose path the task names or matches first, then the most changed, then the rest. */

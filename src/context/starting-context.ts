@@ -1,7 +1,7 @@
 import { fenceUntrusted, sanitizeUntrusted } from "../engine/untrusted.ts";
 import { renderMap } from "./render-map.ts";
-import { defaultRepoMapLimits, type RepoMapLimits, rankRepository } from "./repo-map.ts";
 import { readRepoInstructions } from "./repo-instructions.ts";
+import { defaultRepoMapLimits, type RepoMapLimits, rankRepository } from "./repo-map.ts";
 import type { ContextTask } from "./task-input.ts";
 import { taskTerms } from "./task-terms.ts";
 import { textTokens } from "./text-tokens.ts";
@@ -48,9 +48,7 @@ const slackTokens = 32;
  * stripped), the repository's instructions, and a map of the repository ranked for this task, all
  * within `tokens`.
  */
-export async function buildStartingContext(
-  options: StartingContextOptions,
-): Promise<StartingContext> {
+export async function buildStartingContext(options: StartingContextOptions): Promise<StartingContext> {
   const { task } = options;
   const taskText = [task.title, task.body, ...task.comments.map((c) => c.body)]
     .map(sanitizeUntrusted)

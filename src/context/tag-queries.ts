@@ -145,3 +145,15 @@ export function languageOf(filePath: string): { name: string; spec: LanguageSpec
 }
 
 export const parsedLanguages = Object.keys(languages);
+
+/** Code in languages without a grammar here: their names still count as uses, by word. */
+const wordScanned = new Set(
+  ".c .h .cc .cpp .hpp .cs .php .kt .kts .swift .scala .sh .bash .lua .ex .exs .erl .hs .ml .dart .vue .svelte .sql".split(
+    " ",
+  ),
+);
+
+export function isWordScanned(filePath: string): boolean {
+  const dot = filePath.lastIndexOf(".");
+  return dot >= 0 && wordScanned.has(filePath.slice(dot).toLowerCase());
+}

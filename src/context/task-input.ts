@@ -5,9 +5,7 @@ import { UserFacingError } from "../errors.ts";
 export const contextTaskSchema = z.object({
   title: z.string(),
   body: z.string().default(""),
-  comments: z
-    .array(z.object({ author: z.string().default("someone"), body: z.string() }))
-    .default([]),
+  comments: z.array(z.object({ author: z.string().default("someone"), body: z.string() })).default([]),
 });
 export type ContextTask = z.infer<typeof contextTaskSchema>;
 

@@ -60,12 +60,16 @@ export function foldName(name: string): string {
   return name.toLowerCase().replace(/[-_.]/g, "");
 }
 
+/** Names the reporter's own snippet assigns (`const doc = …`, `yaml = …`): theirs, not the repository's. */
+const snippetAssignment = /(?:\b(?:let|const|var)\s+|^[ \t]*)([A-Za-z_$][\w$]*)\s*=(?!=)/gm;
+
 export function taskTerms(text: string): TaskTerms {
+  const snippetNames = new Set([...text.matchAll(snippetAssignment)].map((match) => match[1]));
   const identifiers = new Map<string, number>();
   const folded = new Set<string>();
   const subwords = new Map<string, number>();
   for (const [word] of text.matchAll(identifierPattern)) {
-    if (word.length < 3 || stopWords.has(word.toLowerCase())) continue;
+    if (word.length < 3 || stopWords.has(word.toLowerCase()) || snippetNames.has(word)) continue;
     identifiers.set(word, (identifiers.get(word) ?? 0) + 1);
     folded.add(foldName(word));
     for (const part of subwordsOf(word)) subwords.set(part, (subwords.get(part) ?? 0) + 1);

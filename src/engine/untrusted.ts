@@ -7,7 +7,8 @@
  * anthropics/claude-code-action's `src/github/utils/sanitizer.ts`; this is the app's one sanitizer.
  */
 const invisible =
-  /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\u00AD\u180E\u034F\u061C\u115F\u1160\u17B4\u17B5\u3164\uFFA0\uFFF9-\uFFFB]|[\u{E0000}-\u{E007F}]/gu;
+  /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\u00AD\u180E\u061C\u115F\u1160\u17B4\u17B5\u3164\uFFA0\uFFF9-\uFFFB]|\u034F|[\u{E0000}-\u{E007F}]/gu;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const controlCharacters = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 const htmlComment = /<!--[\s\S]*?(-->|$)/g;
 const imageAltText = /!\[[^\]]*\]\(/g;
