@@ -93,7 +93,7 @@ export function rankFiles(files: FileTags[], terms: TaskTerms, history: Map<stri
 /**
  * How strongly each file matches the task's words, BM25 over the names the file defines (each counted
  * three times) and uses, plus its path parts: a file that defines several of the rare names the task
- * mentions scores far above one that uses a common word. Explicit path mentions weigh most.
+ * mentions scores far above one that uses a common word. A path the task names weighs most.
  */
 function mentionWeights(
   files: FileTags[],
@@ -156,18 +156,21 @@ function mentionWeights(
     }
   });
 
-  for (const mentioned of terms.paths) {
-    const matches = files
-      .map((file, index) => ({ file, index }))
-      .filter(({ file }) => file.path === mentioned || file.path.endsWith(`/${mentioned}`));
-    for (const { index } of matches) {
-      weights[index] = (weights[index] ?? 0) + (4 * Math.log(1 + n)) / matches.length;
-    }
-  }
-
   files.forEach((file, index) => {
     if (testPath.test(file.path)) weights[index] = (weights[index] ?? 0) * 0.5;
   });
+
+  // A path the task names outweighs every word match: the reporter has said where to look.
+  const strongest = weights.reduce((max, weight) => Math.max(max, weight), 0) + 1;
+  for (const mentioned of terms.paths) {
+    const matches: number[] = [];
+    files.forEach((file, index) => {
+      if (file.path === mentioned || file.path.endsWith(`/${mentioned}`)) matches.push(index);
+    });
+    for (const index of matches) {
+      weights[index] = (weights[index] ?? 0) + strongest / matches.length;
+    }
+  }
   return weights;
 }
 

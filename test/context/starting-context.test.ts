@@ -62,6 +62,24 @@ describe("the starting context", () => {
     }
   });
 
+  it("ranks a file the task names by path first", async () => {
+    const repo = smallRepo();
+    try {
+      const context = await buildStartingContext({
+        repoDir: repo.dir,
+        task: {
+          title: "invoiceTotal and formatMoney are slow",
+          body: "The loop is in src/secrets/rotate-keys.ts, called on every invoiceTotal.",
+          comments: [],
+        },
+        tokens: 2_000,
+      });
+      expect(context.files[0]?.path).toBe("src/secrets/rotate-keys.ts");
+    } finally {
+      repo.remove();
+    }
+  });
+
   it("keeps what git ignores out of the map and lists a binary by path only", async () => {
     const repo = smallRepo();
     try {
