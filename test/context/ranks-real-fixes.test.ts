@@ -1,9 +1,9 @@
 import { existsSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildStartingContext } from "../../src/context/index.ts";
 import { textTokens } from "../../src/context/text-tokens.ts";
+import { repoRoot } from "../support/cli.ts";
 import { repoFrom, type TempRepo } from "./temp-repo.ts";
 
 /**
@@ -11,8 +11,7 @@ import { repoFrom, type TempRepo } from "./temp-repo.ts";
  * report, the file the upstream fix touched ranks in the top 5, and the whole starting context fits
  * its token budget. The code is copied from packages installed on this machine into a fresh git repo.
  */
-const require = createRequire(import.meta.url);
-const packageDir = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
+const packageDir = (name: string) => path.join(repoRoot, "node_modules", name);
 const distPackages = "/usr/lib/python3/dist-packages";
 const budget = 6_000;
 const repos: TempRepo[] = [];
@@ -47,6 +46,23 @@ describe("the repository map on real code", () => {
     // The fix (colinhacks/zod#5532) changed how objectProcessor fills `required`.
     expect(top5).toContain("src/v4/core/json-schema-processors.ts");
     expect(context.text).toContain("src/v4/core/json-schema-processors.ts:");
+  }, 180_000);
+
+  it("ranks the Anthropic SDK's client.ts in the top 5 for anthropics/anthropic-sdk-typescript#357 (TypeScript)", async () => {
+    const repo = repoFrom([{ from: path.join(packageDir("@anthropic-ai/sdk"), "src"), into: "src" }]);
+    repos.push(repo);
+    const { top5 } = await topFiles(repo, {
+      title: "retry-after header missing from response",
+      body: [
+        "If there's no `retry-after` or `retry-after-ms` response header, the library should create one from the greater value of the `anthropic-ratelimit-requests-reset` and `anthropic-ratelimit-tokens-reset` headers (if both `anthropic-ratelimit-requests-remaining` and `anthropic-ratelimit-tokens-remaining` are zero).",
+        "```",
+        "{ 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': '2024-03-26T20:00:00Z', 'x-should-retry': 'true' }",
+        "```",
+      ].join("\n"),
+      comments: [],
+    });
+    // The proposed fix (anthropics/anthropic-sdk-typescript#358) changed the retry logic, in src/client.ts today.
+    expect(top5).toContain("src/client.ts");
   }, 180_000);
 
   it("ranks yaml's foldFlowLines in the top 5 for eemeli/yaml#562 (JavaScript)", async () => {
