@@ -6,6 +6,7 @@ import { defaultRunsListed } from "../ops/runs-api.ts";
 import { parseRunsLimit, runsCommand } from "../ops/runs-command.ts";
 import { appVersion } from "../version.ts";
 import { configCheck } from "./config-check.ts";
+import { contextCommand, defaultContextTokens, parseTokens } from "./context-command.ts";
 import { exitOnUserError } from "./exit-on-user-error.ts";
 import { migrate } from "./migrate.ts";
 import { repoRoot } from "./runtime.ts";
@@ -82,6 +83,17 @@ runs
         { json: command.optsWithGlobals<{ json?: boolean }>().json === true },
       ),
     ),
+  );
+
+program
+  .command("context")
+  .description("print the context the development agent starts with: task, instructions, ranked map")
+  .requiredOption("--repo <dir>", "the repository (a git clone)")
+  .requiredOption("--task <file>", "the task: JSON {title, body, comments} or text (first line: title)")
+  .option("--tokens <count>", "the budget for the whole context", parseTokens, defaultContextTokens)
+  .option("--json", 'print {"files":[{"path","score"}],"tokens"} instead, best first')
+  .action((options: { repo: string; task: string; tokens: number; json?: boolean }) =>
+    exitOnUserError(() => contextCommand({ ...options, json: options.json === true })),
   );
 
 await program.parseAsync(process.argv);
