@@ -9,6 +9,7 @@ import { configCheck } from "./config-check.ts";
 import { exitOnUserError } from "./exit-on-user-error.ts";
 import { migrate } from "./migrate.ts";
 import { repoRoot } from "./runtime.ts";
+import { parseNetwork, sandboxCommand } from "./sandbox-command.ts";
 import { startApp } from "./start-app.ts";
 
 // Probot's setup mode writes the registered app's id, key and webhook secret to .env, as `probot run`
@@ -82,6 +83,16 @@ runs
         { json: command.optsWithGlobals<{ json?: boolean }>().json === true },
       ),
     ),
+  );
+
+program
+  .command("sandbox")
+  .description("run one command in the agents' sandbox, as a run would; prints its output and exit code")
+  .requiredOption("--dir <dir>", "the directory mounted writable (an agent's worktree)")
+  .option("--network <mode>", "none, or registries as for the setup command", parseNetwork, "none")
+  .argument("<command...>", "the command after --, run by /bin/sh -c inside")
+  .action((words: string[], options: { dir: string; network: "none" | "registries" }) =>
+    exitOnUserError(() => sandboxCommand(words, options)),
   );
 
 await program.parseAsync(process.argv);
