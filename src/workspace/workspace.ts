@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { diffFindings } from "./diff-check.ts";
 import { gitClient, gitEnv } from "./git-client.ts";
 import { inTurn, type RepositoryRemote, syncMirror } from "./mirror.ts";
 import { DiffRefusedError, PushRefusedError } from "./workspace-errors.ts";
+import { checkOutWorktree, releaseWorktree, worktreeEnv } from "./worktree-pool.ts";
 
 export interface Person {
   name: string;
@@ -44,7 +45,10 @@ export interface Workspace {
   /** Stages every change, refuses it on a blocked path or secret, commits; null when nothing changed. */
   commit(input: CommitInput): Promise<string | null>;
   push(options?: { force?: boolean }): Promise<void>;
-  /** Removes the worktree and the mirror's local branch; the pushed branch stays on the remote. */
+  /**
+   * Ends the run's use of its worktree and deletes the mirror's local branch (the pushed branch stays on
+   * the remote); the checkout is wiped and parked for the repository's next run (see worktree-pool.ts).
+   */
   remove(): Promise<void>;
 }
 
@@ -85,23 +89,23 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
   const mirrorGit = gitClient(mirror, gitEnv());
 
   const branchExisted = await hasRef(mirror, `refs/remotes/origin/${branch}`);
-  await inTurn(mirror, async () => {
+  const idleDir = path.resolve(input.workspaceDir, "idle", repository.fullName);
+  const start = branchExisted ? `refs/remotes/origin/${branch}` : `refs/remotes/origin/${baseBranch}`;
+  if (!(await hasRef(mirror, start))) {
+    throw new Error(`${repository.fullName} has no branch ${baseBranch} to start ${branch} from`);
+  }
+  const { gitDir } = await inTurn(mirror, async () => {
     // A worker that died left its worktree behind: the run starts again from the remote's state.
     if (existsSync(dir)) {
       await mirrorGit.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     }
     await mirrorGit.raw(["worktree", "prune"]);
-    mkdirSync(path.dirname(dir), { recursive: true });
-    const start = branchExisted ? `refs/remotes/origin/${branch}` : `refs/remotes/origin/${baseBranch}`;
-    if (!(await hasRef(mirror, start))) {
-      throw new Error(`${repository.fullName} has no branch ${baseBranch} to start ${branch} from`);
-    }
-    await mirrorGit.raw(["worktree", "add", "--quiet", "-B", branch, dir, start]);
+    return await checkOutWorktree({ mirror, idleDir, dir, branch, start });
   });
 
   const worktreeGit = (extra: Record<string, string> = {}, token?: string) =>
-    gitClient(dir, { ...gitEnv(token), ...extra });
+    gitClient(dir, { ...worktreeEnv(gitDir, dir, token), ...extra });
   let pushedSha: string | null = null;
 
   return {
@@ -112,6 +116,14 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
 
     async commit(commit) {
       const git = worktreeGit();
+      // A repository nested in the worktree would be added as a bare pointer (or break `git add`):
+      // its `.git` is a blocked path like any other.
+      const untracked = await git.raw(["ls-files", "--others", "--directory", "--exclude-standard", "-z"]);
+      const nested = untracked
+        .split("\0")
+        .filter((entry) => entry.endsWith("/") && existsSync(path.join(dir, entry, ".git")))
+        .map((entry) => ({ kind: "blocked_path" as const, path: `${entry}.git`, pattern: ".git" }));
+      if (nested.length > 0) throw new DiffRefusedError(nested);
       await git.raw(["add", "--all"]);
       const names = await git.raw(["diff", "--cached", "--no-renames", "--name-only", "-z"]);
       const paths = names.split("\0").filter(Boolean);
@@ -172,12 +184,7 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
     },
 
     async remove() {
-      await inTurn(mirror, async () => {
-        await mirrorGit.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);
-        rmSync(dir, { recursive: true, force: true });
-        await mirrorGit.raw(["worktree", "prune"]);
-        await mirrorGit.raw(["branch", "--quiet", "-D", branch]).catch(() => undefined);
-      });
+      await inTurn(mirror, () => releaseWorktree({ mirror, idleDir, dir, gitDir, branch }));
     },
   };
 }

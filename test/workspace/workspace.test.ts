@@ -230,4 +230,63 @@ describe("workspace", () => {
     expect(result.stdout).toContain("README.md");
     await workspace.remove();
   });
+
+  it("reuses a parked checkout for the next run, with nothing of the previous run left in it", async () => {
+    const first = await openWorkspace({
+      workspaceDir,
+      repository: repository(),
+      runId: "run-park-a",
+      branch: "ai/17-a",
+    });
+    const untouched = statSync(path.join(first.dir, "src/index.ts")).ino;
+    writeFileSync(path.join(first.dir, "README.md"), "# changed by run a\n");
+    writeFileSync(path.join(first.dir, "leftover.txt"), "from run a\n");
+    writeFileSync(path.join(first.dir, ".gitignore"), "ignored/\n");
+    mkdirSync(path.join(first.dir, "ignored"));
+    writeFileSync(path.join(first.dir, "ignored/cache"), "x");
+    await first.remove();
+    expect(existsSync(first.dir)).toBe(false);
+
+    const second = await openWorkspace({
+      workspaceDir,
+      repository: repository(),
+      runId: "run-park-b",
+      branch: "ai/18-b",
+    });
+    expect(statSync(path.join(second.dir, "src/index.ts")).ino).toBe(untouched);
+    expect(readFileSync(path.join(second.dir, "README.md"), "utf8")).toBe("# widgets\n");
+    for (const gone of ["leftover.txt", ".gitignore", "ignored"])
+      expect(existsSync(path.join(second.dir, gone))).toBe(false);
+    expect(git(second.dir, ["status", "--porcelain"]).trim()).toBe("");
+    expect(git(second.dir, ["rev-parse", "--abbrev-ref", "HEAD"]).trim()).toBe("ai/18-b");
+    await second.remove();
+  });
+
+  it("keeps its own git directory when a command rewrites the worktree's .git file", async () => {
+    const workspace = await openWorkspace({
+      workspaceDir,
+      repository: repository(),
+      runId: "run-gitfile",
+      branch: "ai/19-g",
+    });
+    // What a sandboxed command could do: point .git at a repository of its own whose config runs a program.
+    const evil = path.join(workspace.dir, "evil");
+    git(workspace.dir, ["init", "--quiet", evil]);
+    const marker = path.join(root, "fsmonitor-ran");
+    git(evil, ["config", "core.fsmonitor", `touch ${marker}; false`]);
+    writeFileSync(path.join(workspace.dir, ".git"), `gitdir: ${path.join(evil, ".git")}\n`);
+    writeFileSync(path.join(workspace.dir, "src/index.ts"), "export const answer = 43;\n");
+    const refused = await workspace.commit({ message: "Change", author: app }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DiffRefusedError);
+    expect((refused as DiffRefusedError).message).toContain("evil/.git");
+    expect(existsSync(marker)).toBe(false);
+
+    rmSync(evil, { recursive: true, force: true });
+    const sha = await workspace.commit({ message: "Change", author: app });
+    expect(git(mirrorPath(workspaceDir, "acme/widgets"), ["cat-file", "-t", sha ?? "missing"]).trim()).toBe(
+      "commit",
+    );
+    expect(existsSync(marker)).toBe(false);
+    await workspace.remove();
+  });
 });
