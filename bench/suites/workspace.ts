@@ -1,7 +1,8 @@
 /**
  * Workspace preparation on a generated repository of 10,000 files served over smart HTTP (the real
  * `git http-backend`): cold, the first run of a repository (mirror cloned, worktree checked out), and
- * warm, a later run (mirror fetched, worktree checked out). Target: warm at least 20× faster than cold.
+ * warm, a later run (mirror fetched, the previous run's parked checkout moved in and switched to the
+ * run's branch). Target: warm at least 20× faster than cold.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -14,7 +15,7 @@ import type { BenchFigures } from "../run.ts";
 export const name = "workspace";
 
 const fileCount = 10_000;
-const rounds = 5;
+const rounds = 3;
 
 /** A bare repository with `fileCount` source-like files in one commit, written with git fast-import. */
 function generateRepository(bare: string): void {

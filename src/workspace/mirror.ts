@@ -53,14 +53,22 @@ export async function syncMirror(
       await gitClient(dir, gitEnv()).raw(["init", "--quiet", "--bare"]);
     }
     const token = remote.token ? await remote.token() : undefined;
-    await gitClient(dir, gitEnv(token)).raw([
-      "fetch",
-      "--quiet",
-      "--prune",
-      "--no-tags",
-      remote.cloneUrl,
-      "+refs/heads/*:refs/remotes/origin/*",
-    ]);
+    try {
+      await gitClient(dir, gitEnv(token)).raw([
+        "fetch",
+        "--quiet",
+        "--prune",
+        "--no-tags",
+        remote.cloneUrl,
+        "+refs/heads/*:refs/remotes/origin/*",
+      ]);
+    } catch (error) {
+      // git's own words (its stderr) name the cause: authentication, a missing repository, the network.
+      const detail = error instanceof Error ? error.message.trim() : String(error);
+      throw new Error(`fetching ${remote.fullName} from ${remote.cloneUrl} failed: ${detail}`, {
+        cause: error,
+      });
+    }
     return { dir, cloned };
   });
 }

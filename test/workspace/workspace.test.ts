@@ -73,7 +73,9 @@ describe("workspace", () => {
     const noToken = { ...repository(), fullName: "acme/widgets-anon" };
     delete (noToken as { token?: unknown }).token;
     server.requests.length = 0;
-    await expect(syncMirror(workspaceDir, noToken)).rejects.toThrow();
+    await expect(syncMirror(workspaceDir, noToken)).rejects.toThrow(
+      /fetching acme\/widgets-anon from http:\/\/127\.0\.0\.1:\d+\/acme\/widgets\.git failed/,
+    );
     expect(server.requests.length).toBeGreaterThan(0);
     expect(server.requests.every((r) => !r.authorized)).toBe(true);
   });
