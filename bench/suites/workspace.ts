@@ -95,7 +95,7 @@ export async function run(): Promise<BenchFigures> {
         label: `cold: mirror clone + worktree, ${fileCount} files (median of ${rounds})`,
         value: `${coldMs} ms`,
       },
-      { label: "warm: mirror fetch + worktree", value: `${warmMs} ms` },
+      { label: "warm: mirror fetch + parked worktree", value: `${warmMs} ms` },
       {
         label: "warm speedup (target ≥ 20×)",
         value: `${ratio.toFixed(1)}×${ratio >= 20 ? "" : " (below target)"}`,

@@ -113,6 +113,19 @@ describe("runSandboxed", () => {
     expect(existsSync("/tmp/private.txt")).toBe(false);
   });
 
+  it("sees none of the host's files outside the system directories and the worktree", async () => {
+    const hostFile = path.join(outside, "app-secret.txt");
+    writeFileSync(hostFile, fakeSecret);
+    const result = await runSandboxed({
+      ...limits,
+      dir: worktree,
+      command: `cat ${hostFile}; echo "read=$?"; ls ${process.cwd()} >/dev/null 2>&1; echo "app=$?"`,
+    });
+    expect(result.stdout).toMatch(/read=[1-9]/);
+    expect(result.stdout).toMatch(/app=[1-9]/);
+    expect(result.stdout).not.toContain(fakeSecret);
+  });
+
   it("kills a command and its children at the time limit, and returns once they are gone", async () => {
     const result = await runSandboxed({
       ...limits,
