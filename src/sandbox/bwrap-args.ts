@@ -57,7 +57,8 @@ function resolverArgs(): string[] {
  * read-only bind writable), and a new network namespace with only loopback unless `registries`.
  *
  * `registries` shares the host's network: bubblewrap cannot filter by host, so a setup command could
- * reach any address the host can. It still runs with no secrets in its environment.
+ * reach any address the host can, its loopback services included. It still runs with no secrets in
+ * its environment.
  */
 export function bwrapArgs(input: BwrapArgsInput): string[] {
   const env = { ...baseSandboxEnv, ...input.env };
