@@ -78,8 +78,10 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
     "--tmpfs",
     "/tmp",
   ];
+  args.push("--bind", input.dir, input.dir);
+  // After the worktree, so a read-only path inside it stays read-only.
   for (const path of input.readOnly ?? []) args.push("--ro-bind", path, path);
-  args.push("--bind", input.dir, input.dir, "--chdir", input.dir);
+  args.push("--chdir", input.dir);
   args.push(
     "--unshare-user",
     "--unshare-pid",
