@@ -10,6 +10,7 @@ import { contextCommand, defaultContextTokens, parseTokens } from "./context-com
 import { exitOnUserError } from "./exit-on-user-error.ts";
 import { migrate } from "./migrate.ts";
 import { repoRoot } from "./runtime.ts";
+import { parseNetwork, sandboxCommand } from "./sandbox-command.ts";
 import { startApp } from "./start-app.ts";
 
 // Probot's setup mode writes the registered app's id, key and webhook secret to .env, as `probot run`
@@ -94,6 +95,16 @@ program
   .option("--json", 'print {"files":[{"path","score"}],"tokens"} instead, best first')
   .action((options: { repo: string; task: string; tokens: number; json?: boolean }) =>
     exitOnUserError(() => contextCommand({ ...options, json: options.json === true })),
+  );
+
+program
+  .command("sandbox")
+  .description("run one command in the agents' sandbox, as a run would; prints its output and exit code")
+  .requiredOption("--dir <dir>", "the directory mounted writable (an agent's worktree)")
+  .option("--network <mode>", "none, or registries as for the setup command", parseNetwork, "none")
+  .argument("<command...>", "the command after --, run by /bin/sh -c inside")
+  .action((words: string[], options: { dir: string; network: "none" | "registries" }) =>
+    exitOnUserError(() => sandboxCommand(words, options)),
   );
 
 await program.parseAsync(process.argv);

@@ -28,15 +28,50 @@ export const repoConfigSchema = z
       .array(z.string().min(1))
       .optional()
       .describe("More globs the agents must not touch, added to the operator's."),
+    commands: z
+      .strictObject({
+        setup: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Runs once before the agent starts (e.g. "npm ci"), in the sandbox with network to package registries and no secrets.',
+          ),
+        test: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'The repository\'s tests (e.g. "npm test"); the app runs them when the agent is done, with no network.',
+          ),
+        lint: z.string().min(1).optional().describe('The linter (e.g. "npm run lint"), run with the tests.'),
+      })
+      .optional()
+      .describe(
+        "The repository's own commands. Each runs in the sandbox and still passes security.allowed_commands when the operator sets it.",
+      ),
+    instructions: z
+      .string()
+      .min(1)
+      .max(20_000)
+      .optional()
+      .describe(
+        "Guidance for the agents (code style, where things live), used when the repository has no AGENTS.md or CLAUDE.md.",
+      ),
   })
   .describe("ai-dev repository configuration (.github/ai-dev.yml)");
 
 export type RepoConfig = z.infer<typeof repoConfigSchema>;
 
+export type RepoCommands = NonNullable<RepoConfig["commands"]>;
+
 export interface EffectiveRepoConfig {
   limits: Limits;
   defaultWorkflow: string;
   blockedPaths: string[];
+  /** The repository's setup, test and lint commands; the operator's allowed_commands still applies. */
+  commands: RepoCommands;
+  instructions: string | undefined;
   /** What the repository asked for and did not get, to be said back to the team. */
   ignored: string[];
 }
@@ -55,6 +90,8 @@ export function narrowConfig(global: AppConfig, repo: RepoConfig | null | undefi
     limits,
     defaultWorkflow: repo?.workflows?.default ?? global.workflows.default,
     blockedPaths: [...new Set([...global.security.blocked_paths, ...(repo?.blocked_paths ?? [])])],
+    commands: { ...repo?.commands },
+    instructions: repo?.instructions,
     ignored,
   };
 }

@@ -106,16 +106,10 @@ export const securitySchema = z
       .describe("Globs an agent may neither read nor write."),
     allowed_commands: z
       .array(z.string().min(1))
-      .default([
-        "npm test",
-        "npm run lint",
-        "npm run build",
-        "npx tsc --noEmit",
-        "pytest",
-        "go test ./...",
-        "cargo test",
-      ])
-      .describe("Command prefixes an agent may run in its workspace."),
+      .optional()
+      .describe(
+        "Unset: any command may run in the sandbox. Set: only these command lines, or one of them followed by arguments, with no shell chaining (; & | $ ` < > ( )).",
+      ),
     comment_rate_limit: z
       .strictObject({
         max_comments: z.int().positive().default(60).describe("Comments the app may post per window."),

@@ -25,22 +25,27 @@ export const defaultBlockedPaths: readonly string[] = [
  * without regard to case: a case-insensitive file system would open `.ENV` as `.env`.
  * A path that leaves the root (`../x`) is always blocked.
  */
-export function isBlockedPath(relPath: string, extraPatterns: readonly string[]): boolean {
+export function isBlockedPath(relPath: string, extraPatterns: readonly string[] = []): boolean {
+  return blockingPattern(relPath, extraPatterns) !== undefined;
+}
+
+/** The pattern that blocks a path (the first that matches), or undefined when the path is allowed. */
+export function blockingPattern(relPath: string, extraPatterns: readonly string[] = []): string | undefined {
   const rel = normalize(relPath);
-  if (rel === null) return true;
-  if (rel === "") return false;
+  if (rel === null) return "(outside the repository)";
+  if (rel === "") return undefined;
   const segments = rel.split("/");
   const prefixes = segments.map((_, i) => segments.slice(0, i + 1).join("/"));
   for (const pattern of [...defaultBlockedPaths, ...extraPatterns]) {
     const compiled = compile(pattern);
     if (!compiled) continue;
     if (compiled.anyDepth) {
-      if (segments.some((segment) => compiled.regex.test(segment))) return true;
+      if (segments.some((segment) => compiled.regex.test(segment))) return pattern;
     } else if (prefixes.some((prefix) => compiled.regex.test(prefix) || compiled.base?.test(prefix))) {
-      return true;
+      return pattern;
     }
   }
-  return false;
+  return undefined;
 }
 
 /** The path with forward slashes and no `.` segments; null when it leaves the root or is absolute. */

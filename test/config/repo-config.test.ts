@@ -41,4 +41,20 @@ describe("repository configuration", () => {
     const result = repoConfigSchema.safeParse({ limits: { monthly_budgett: 10 } });
     expect(result.success).toBe(false);
   });
+
+  it("carries the repository's setup, test and lint commands and its instructions", () => {
+    const repo = repoConfigSchema.parse({
+      commands: { setup: "npm ci", test: "npm test", lint: "npm run lint" },
+      instructions: "Use pnpm-style imports.",
+    });
+    const effective = narrowConfig(global, repo);
+    expect(effective.commands).toEqual({ setup: "npm ci", test: "npm test", lint: "npm run lint" });
+    expect(effective.instructions).toBe("Use pnpm-style imports.");
+    expect(narrowConfig(global, null).commands).toEqual({});
+  });
+
+  it("rejects an empty command or an unknown command name", () => {
+    expect(repoConfigSchema.safeParse({ commands: { test: "" } }).success).toBe(false);
+    expect(repoConfigSchema.safeParse({ commands: { deploy: "make deploy" } }).success).toBe(false);
+  });
 });

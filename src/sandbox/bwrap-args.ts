@@ -1,0 +1,107 @@
+import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+
+export type SandboxNetwork = "none" | "registries";
+
+export interface BwrapArgsInput {
+  /** The only writable directory, bound at the same path inside so paths read the same everywhere. */
+  dir: string;
+  command: string;
+  network: SandboxNetwork;
+  /** Variables added to the sandbox's otherwise empty environment. */
+  env: Record<string, string>;
+  /** Host paths visible read-only (a worktree's git directory, so `git diff` works inside). */
+  readOnly?: string[];
+}
+
+/** The environment every sandboxed command starts from; nothing of the app's process gets in. */
+export const baseSandboxEnv: Readonly<Record<string, string>> = {
+  PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  HOME: "/tmp",
+  TMPDIR: "/tmp",
+  LANG: "C.UTF-8",
+};
+
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** /bin, /lib… are symlinks into /usr on merged-/usr systems (Debian 12) and directories elsewhere. */
+function systemDirArgs(): string[] {
+  const args: string[] = [];
+  for (const dir of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
+    let stat: ReturnType<typeof lstatSync>;
+    try {
+      stat = lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push("--symlink", readlinkSync(dir), dir);
+    else if (stat.isDirectory()) args.push("--ro-bind", dir, dir);
+  }
+  return args;
+}
+
+/** Name resolution for `registries` mode when /etc/resolv.conf points outside /etc (systemd-resolved). */
+function resolverArgs(): string[] {
+  try {
+    const target = realpathSync("/etc/resolv.conf");
+    return target.startsWith("/etc/") ? [] : ["--ro-bind-try", target, target];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The bubblewrap command line for one command. Read-only system directories, a private /tmp, a /proc of
+ * its own (a new pid namespace, so it lists only the sandbox's processes), bwrap's minimal /dev (null,
+ * zero, random, urandom, tty, pts, shm), the worktree as the one writable place, new user, pid, ipc,
+ * uts and cgroup namespaces with every capability dropped (so a root caller cannot remount a
+ * read-only bind writable), and a new network namespace with only loopback unless `registries`.
+ *
+ * `registries` shares the host's network: bubblewrap cannot filter by host, so a setup command could
+ * reach any address the host can, its loopback services included. It still runs with no secrets in
+ * its environment.
+ */
+export function bwrapArgs(input: BwrapArgsInput): string[] {
+  const env = { ...baseSandboxEnv, ...input.env };
+  const args = [
+    "--ro-bind",
+    "/usr",
+    "/usr",
+    ...systemDirArgs(),
+    "--ro-bind",
+    "/etc",
+    "/etc",
+    ...(input.network === "registries" ? resolverArgs() : []),
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--tmpfs",
+    "/tmp",
+  ];
+  args.push("--bind", input.dir, input.dir);
+  // After the worktree, so a read-only path inside it stays read-only.
+  for (const path of input.readOnly ?? []) args.push("--ro-bind", path, path);
+  args.push("--chdir", input.dir);
+  args.push(
+    "--unshare-user",
+    "--unshare-pid",
+    "--unshare-ipc",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    ...(input.network === "none" ? ["--unshare-net"] : []),
+    "--hostname",
+    "sandbox",
+    "--cap-drop",
+    "ALL",
+    "--die-with-parent",
+    "--new-session",
+    "--clearenv",
+  );
+  for (const [name, value] of Object.entries(env)) {
+    if (!envName.test(name))
+      throw new Error(`sandbox environment variable name ${JSON.stringify(name)} is not valid`);
+    args.push("--setenv", name, value);
+  }
+  args.push("/bin/sh", "-c", input.command);
+  return args;
+}
