@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
+import { type DeprecationTable, modelVerdict, sdkDeprecationTable } from "../ai/model-deprecations.ts";
 import {
   parseYamlSource,
   type SourceIssue,
@@ -29,6 +30,8 @@ export interface LoadedConfig {
   plugins: Record<PluginSlotName, PluginSettings>;
   /** Values taken from the environment (keys, tokens): the logger redacts them. */
   secrets: string[];
+  /** What the app should say at start without refusing to run (a deprecated model). */
+  warnings: string[];
 }
 
 export interface LoadConfigOptions {
@@ -37,6 +40,10 @@ export interface LoadConfigOptions {
   /** An explicit file, as `ai-dev config check FILE` gives; otherwise AI_DEV_CONFIG or ./ai-dev.config.yaml. */
   file?: string | undefined;
   providerSchemas?: ProviderConfigSchemas;
+  /** Today, for model end-of-life dates. */
+  clock?: () => Date;
+  /** The model deprecation list; the installed SDK's by default. */
+  deprecations?: DeprecationTable;
 }
 
 /** Reads, interpolates and checks the global configuration; throws every problem at once. */
@@ -68,6 +75,18 @@ export function loadAppConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   const config = parsed.data;
   if (config.ai_provider.api_key) secrets.push(config.ai_provider.api_key);
+  const warnings: string[] = [];
+  const deprecations = options.deprecations ?? sdkDeprecationTable();
+  if (deprecations.unavailable)
+    warnings.push(`models are not checked for end of life: ${deprecations.unavailable}`);
+  const modelPath = ["ai_provider", "model"];
+  const inFile = source !== undefined && hasPath(source.value, modelPath);
+  const now = (options.clock ?? (() => new Date()))();
+  const verdict = modelVerdict(config.ai_provider.model, "ai_provider.model", now, deprecations);
+  if (verdict.status === "retired") {
+    const message = `${verdict.message} (set ai_provider.model in ${source?.file ?? defaultConfigFile}${inFile ? "" : " or AI_DEV_MODEL"})`;
+    issues.push(source && inFile ? source.issue(modelPath, message) : envIssue(modelPath, message));
+  } else if (verdict.status === "deprecated") warnings.push(verdict.message);
 
   const plugins = {} as Record<PluginSlotName, PluginSettings>;
   for (const slot of Object.keys(config.plugins) as PluginSlotName[]) {
@@ -85,7 +104,7 @@ export function loadAppConfig(options: LoadConfigOptions = {}): LoadedConfig {
     plugins[slot] = { provider: entry.provider, enabled: entry.enabled, settings };
   }
   if (issues.length > 0) throw new SourceValidationError(issues);
-  return { config, file, plugins, secrets: [...new Set(secrets)].filter((s) => s.length >= 4) };
+  return { config, file, plugins, secrets: [...new Set(secrets)].filter((s) => s.length >= 4), warnings };
 }
 
 function resolveConfigFile(explicit: string | undefined, cwd: string): string | undefined {
@@ -133,6 +152,15 @@ function applyEnvDefaults(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   if (ai.base_url === undefined && env.ANTHROPIC_BASE_URL) ai.base_url = env.ANTHROPIC_BASE_URL;
   if (ai.model === undefined && env.AI_DEV_MODEL) ai.model = env.AI_DEV_MODEL;
   return { ...config, ai_provider: ai };
+}
+
+function hasPath(value: unknown, keys: readonly string[]): boolean {
+  let node = value;
+  for (const key of keys) {
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return false;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return true;
 }
 
 function envIssue(path: PropertyKey[], message: string): SourceIssue {
