@@ -195,7 +195,11 @@ function providerSettings(
       const source = parseYamlSource(text, path.relative(process.cwd(), file) || file);
       ctx.secrets.push(...referencedEnvValues(text, ctx.env));
       const value = interpolated(source, ctx.env, ctx.issues);
-      return checkSettings(schema, value, (p, m) => source.issue(p, m), ctx.issues);
+      const settings = withoutProviderKey(value, entry.provider, (m) => {
+        ctx.issues.push(source.issue(["provider"], m));
+      });
+      if (settings === undefined) return undefined;
+      return checkSettings(schema, settings, (p, m) => source.issue(p, m), ctx.issues);
     } catch (error) {
       if (error instanceof SourceValidationError) ctx.issues.push(...error.issues);
       else throw error;
@@ -210,6 +214,28 @@ function providerSettings(
       envIssue(["plugins", slot, "config", ...p], m),
     ctx.issues,
   );
+}
+
+/**
+ * A provider file may name its provider at the top (`provider: jira`, as the plan writes them): it must be
+ * the provider it is loaded for, and is removed before the provider's own schema reads the settings.
+ */
+function withoutProviderKey(value: unknown, provider: string, refuse: (message: string) => void): unknown {
+  if (
+    value === null ||
+    typeof value !== "object" ||
+    Array.isArray(value) ||
+    !Object.hasOwn(value, "provider")
+  )
+    return value;
+  const { provider: named, ...settings } = value as Record<string, unknown>;
+  if (named !== provider) {
+    refuse(
+      `this file is for provider ${JSON.stringify(named)}, but it is loaded for ${provider}: fix the file's provider, or point the slot's config_file at the ${provider} settings`,
+    );
+    return undefined;
+  }
+  return settings;
 }
 
 function checkSettings(

@@ -118,6 +118,7 @@ export function checkWorkflow(
     const scope = { stepIndex, readableUpTo: index, current: step.name, isRollback: false };
     checkStep(step, base, { ...scope, variables: new Set(variables) }, undefined);
     for (const binding of stepOutputBindings(step, options.catalog)) {
+      if (binding.form === "invalid") continue; // reported by checkStep
       if (reservedNames.has(binding.variable))
         at(
           [...base, "outputs", binding.key],
@@ -210,9 +211,11 @@ export function checkWorkflow(
       return;
     }
     const shape = spec.input.shape as Record<string, z.ZodType>;
+    let fieldsOk = true;
     for (const [key, value] of Object.entries(step.inputs)) {
       const field = shape[key];
       if (!field) {
+        fieldsOk = false;
         at(
           [...base, "inputs", key],
           `unknown input "${key}" for ${slot}.${action}; expected: ${Object.keys(shape).join(", ")}`,
@@ -222,11 +225,22 @@ export function checkWorkflow(
       // A value with references is known only at run time; the full input schema checks it then.
       if (hasExpressions(value)) continue;
       const result = field.safeParse(value);
-      if (!result.success) at([...base, "inputs", key], result.error.issues.map((i) => i.message).join("; "));
+      if (!result.success) {
+        fieldsOk = false;
+        at([...base, "inputs", key], result.error.issues.map((i) => i.message).join("; "));
+      }
     }
     for (const [key, field] of Object.entries(shape)) {
       if (!(key in step.inputs) && !field.safeParse(undefined).success) {
         at([...base, "inputs"], `${slot}.${action} needs input "${key}"`);
+        fieldsOk = false;
+      }
+    }
+    // Rules across fields (a subtask needs its parent) hold once every field does, when nothing waits for run time.
+    if (fieldsOk && !hasExpressions(step.inputs)) {
+      const whole = spec.input.safeParse(step.inputs);
+      if (!whole.success) {
+        for (const i of whole.error.issues) at([...base, "inputs", ...i.path.map(String)], i.message);
       }
     }
   }

@@ -59,7 +59,12 @@ export function loadWorkflowText(text: string, file: string, options: CheckOptio
   if (!parsed.success) {
     // The schema's problems, and the whole-workflow checks on every step it accepted: a wrong top-level
     // field must not hide a step's unknown action or broken reference until the next attempt.
-    const schemaIssues = parsed.error.issues.map((i) => source.issue(i.path, i.message));
+    const schemaIssues = parsed.error.issues.flatMap((i) =>
+      // An unknown key is shown where it stands, not at the object that holds it.
+      i.code === "unrecognized_keys"
+        ? i.keys.map((key) => source.issue([...i.path, key], `unknown field "${key}"`))
+        : [source.issue(i.path, i.message)],
+    );
     const { issues } = checkWorkflow(partialWorkflow(source.value), source, options);
     throw new SourceValidationError([...idIssues, ...schemaIssues, ...issues]);
   }
