@@ -135,7 +135,8 @@ export type ModelVerdict =
 
 /**
  * What to do with a configured model at start: nothing, warn (deprecated, still served), or refuse
- * (past its end of life: every call would fail half-way through a run). `where` names the setting.
+ * (past its end of life: every call would fail half-way through a run). `where` names the setting in
+ * the message, or is "" when the message goes beside the setting's own place.
  */
 export function modelVerdict(model: string, where: string, now: Date, table: DeprecationTable): ModelVerdict {
   const entry = table.models.get(model);
@@ -145,11 +146,11 @@ export function modelVerdict(model: string, where: string, now: Date, table: Dep
   if (entry.endOfLife && now.getTime() >= entry.endOfLife.getTime()) {
     return {
       status: "retired",
-      message: `${where} ${model} reached its end of life on ${date} (Anthropic's deprecation list in @anthropic-ai/sdk) and no longer answers: use ${replacement} instead`,
+      message: `${where ? `${where} ` : ""}${model} reached its end of life on ${date} (Anthropic's deprecation list in @anthropic-ai/sdk) and no longer answers: use ${replacement} instead`,
     };
   }
   return {
     status: "deprecated",
-    message: `${where} ${model} is deprecated and reaches its end of life on ${date}: move to ${replacement} before then`,
+    message: `${where ? `${where} ` : ""}${model} is deprecated and reaches its end of life on ${date}: move to ${replacement} before then`,
   };
 }

@@ -20,6 +20,7 @@ import type { RunRef, ThreadRef } from "../runs/issue-thread.ts";
 import { type EngineServices, startRunWorker } from "../runs/worker.ts";
 import { healthHandler } from "../server/health.ts";
 import { type StartedServer, startServer } from "../server/start-server.ts";
+import { formatSourceIssue } from "../validation/yaml-source.ts";
 import { appVersion } from "../version.ts";
 import type { AppContext } from "./app-context.ts";
 import { engineServices } from "./engine-services.ts";
@@ -63,7 +64,15 @@ export function loadConfiguredWorkflows(context: AppContext): WorkflowRegistry {
       `the workflows directory ${dir} does not exist: set workflows.config_dir in ${context.loaded.file ?? "ai-dev.config.yaml"}`,
     );
   }
-  return loadWorkflows({ dir, promptsDir: path.join(repoRoot, "prompts"), catalog: pluginCatalog });
+  const workflows = loadWorkflows({
+    dir,
+    promptsDir: path.join(repoRoot, "prompts"),
+    catalog: pluginCatalog,
+  });
+  for (const warning of workflows.warnings()) {
+    context.log.warn({ warning: formatSourceIssue(warning) }, "workflow warning");
+  }
+  return workflows;
 }
 
 /**

@@ -82,11 +82,12 @@ export function loadAppConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const modelPath = ["ai_provider", "model"];
   const inFile = source !== undefined && hasPath(source.value, modelPath);
   const now = (options.clock ?? (() => new Date()))();
-  const verdict = modelVerdict(config.ai_provider.model, "ai_provider.model", now, deprecations);
+  // The refusal stands at ai_provider.model already; the warning is logged alone, so it names the setting.
+  const verdict = modelVerdict(config.ai_provider.model, "", now, deprecations);
   if (verdict.status === "retired") {
     const message = `${verdict.message} (set ai_provider.model in ${source?.file ?? defaultConfigFile}${inFile ? "" : " or AI_DEV_MODEL"})`;
     issues.push(source && inFile ? source.issue(modelPath, message) : envIssue(modelPath, message));
-  } else if (verdict.status === "deprecated") warnings.push(verdict.message);
+  } else if (verdict.status === "deprecated") warnings.push(`ai_provider.model ${verdict.message}`);
 
   const plugins = {} as Record<PluginSlotName, PluginSettings>;
   for (const slot of Object.keys(config.plugins) as PluginSlotName[]) {

@@ -91,7 +91,9 @@ export const workflowsSchema = z
       .string()
       .min(1)
       .default("implement-issue")
-      .describe("The workflow an ai-implement label starts."),
+      .describe(
+        "The workflow an ai-implement label starts, by its file name without .yml; the plan's names standard_dev_workflow, hotfix_workflow and documentation_only_workflow name the shipped implement-issue, hotfix and documentation-only.",
+      ),
     config_dir: z.string().min(1).default("./workflows"),
   })
   .prefault({});

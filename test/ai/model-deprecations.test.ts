@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { providerConfigSchemas } from "../../adapters/config-schemas.ts";
 import {
@@ -12,6 +15,7 @@ import { loadAppConfig } from "../../src/config/load.ts";
 import { appConfigSchema } from "../../src/config/schema.ts";
 import { formatSourceIssue, SourceValidationError } from "../../src/validation/yaml-source.ts";
 import { writeTempConfig } from "../config/temp-config.ts";
+import { cleanEnv, spawnCli } from "../support/cli.ts";
 
 const before = () => new Date("2026-11-01T09:00:00Z");
 const after = () => new Date("2026-12-01T09:00:00Z");
@@ -83,7 +87,7 @@ describe("the configured model at start", () => {
     }
     expect(problems).toEqual([
       expect.stringMatching(
-        /:3:10 ai_provider\.model: ai_provider\.model claude-sonnet-4-5 reached its end of life on 2026-11-30 .*use claude-sonnet-5-5 instead/,
+        /:3:10 ai_provider\.model: claude-sonnet-4-5 reached its end of life on 2026-11-30 .*use claude-sonnet-5-5 instead/,
       ),
     ]);
   });
@@ -99,4 +103,28 @@ describe("the configured model at start", () => {
       /environment ai_provider\.model: .*claude-sonnet-4-5-20250929 reached its end of life.*or AI_DEV_MODEL/,
     );
   });
+
+  it("stops `ai-dev start` with the replacement named, before anything listens", async () => {
+    // The real clock: claude-sonnet-4-5's end of life (2026-11-30) is behind every run of this test.
+    const dataDir = mkdtempSync(path.join(tmpdir(), "ai-dev-model-"));
+    const child = spawnCli(
+      ["start"],
+      cleanEnv({ AI_DEV_MODEL: "claude-sonnet-4-5", PORT: "0", DATA_DIR: dataDir }),
+    );
+    let output = "";
+    child.stdout?.on("data", (d) => {
+      output += String(d);
+    });
+    child.stderr?.on("data", (d) => {
+      output += String(d);
+    });
+    // An app that starts instead of refusing is stopped, so the test fails rather than hangs.
+    const stopper = setTimeout(() => child.kill("SIGKILL"), 25_000);
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    clearTimeout(stopper);
+    expect(code).toBe(1);
+    expect(output).toMatch(
+      /ai_provider\.model: claude-sonnet-4-5 reached its end of life on 2026-11-30 .*use claude-sonnet-5-5 instead/,
+    );
+  }, 30_000);
 });
