@@ -72,6 +72,14 @@ export function loadConfiguredWorkflows(context: AppContext): WorkflowRegistry {
   for (const warning of workflows.warnings()) {
     context.log.warn({ warning: formatSourceIssue(warning) }, "workflow warning");
   }
+  // Said at start, not at the first label: every trigger of a repository without its own default needs it.
+  const configured = context.loaded.config.workflows.default;
+  if (!workflows.get(configured)) {
+    throw new UserFacingError(
+      "workflow_not_found",
+      `workflows.default is "${configured}", which is not a workflow in ${dir}: set it in ${context.loaded.file ?? "ai-dev.config.yaml"} to one of ${workflows.names().join(", ")}`,
+    );
+  }
   return workflows;
 }
 

@@ -1,6 +1,8 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { providerConfigSchemas } from "../../adapters/config-schemas.ts";
+import { loadAppContext } from "../../src/cli/app-context.ts";
+import { loadConfiguredWorkflows } from "../../src/cli/runtime.ts";
 import { loadAppConfig } from "../../src/config/load.ts";
 import { narrowConfig, repoConfigSchema } from "../../src/config/repo-config.ts";
 import { loadWorkflows } from "../../src/engine/load-workflows.ts";
@@ -88,5 +90,23 @@ describe("configuration as the plan writes it", () => {
     expect(shipped.get(global)?.id).toBe("implement-issue");
     const repo = repoConfigSchema.parse({ workflows: { default: "hotfix_workflow" } });
     expect(shipped.get(narrowConfig(loaded.config, repo).defaultWorkflow)?.id).toBe("hotfix");
+  });
+
+  it("checks workflows.default at start: the plan's name loads the shipped workflow, an unknown one stops", () => {
+    const context = loadAppContext({
+      ...env,
+      AI_DEV_CONFIG: path.join(planForm, "ai-dev.config.yaml"),
+      LOG_LEVEL: "silent",
+    });
+    expect(loadConfiguredWorkflows(context).get(context.loaded.config.workflows.default)?.id).toBe(
+      "implement-issue",
+    );
+    const wrong = writeTempConfig(
+      `workflows: { default: standard_workflow, config_dir: ${path.join(root, "workflows")} }\n`,
+    );
+    const broken = loadAppContext({ AI_DEV_CONFIG: wrong, LOG_LEVEL: "silent" });
+    expect(() => loadConfiguredWorkflows(broken)).toThrow(
+      /workflows\.default is "standard_workflow", which is not a workflow in .*: set it in .* to one of documentation-only, hotfix, implement-issue, plan, revise/,
+    );
   });
 });
