@@ -449,6 +449,15 @@ export function stepOutputBindings(
   );
 }
 
+/** The run variables a step defines: its outputs mapping (either form), and for a set step its inputs. */
+export function definedVariables(step: AnyStepDefinition): string[] {
+  const names = stepOutputBindings(step)
+    .filter((b) => b.form !== "invalid")
+    .map((b) => b.variable);
+  if (stepKindOf(step) === "set") names.push(...Object.keys(step.inputs));
+  return names;
+}
+
 function isInside(root: string, file: string): boolean {
   const relative = path.relative(root, file);
   return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);

@@ -182,7 +182,7 @@ async function mappedVariables(
   const values: Record<string, unknown> = {};
   if (stepKindOf(step) === "set") Object.assign(values, inputs);
   const scope = { ...expressionScope(exec), result: outputs };
-  // Both forms of outputs: (`task: task_data` and `pr_url: ${result.url}`) come as variable + expression.
+  // Both forms of outputs (`task: task_data`, `pr_url: ${result.url}`) come as variable + expression.
   for (const { key, variable, expression } of stepOutputBindings(step)) {
     try {
       values[variable] = await resolveValue(exec.deps.workflows.liquid, expression, scope);
