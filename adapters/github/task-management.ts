@@ -64,6 +64,25 @@ export function githubTaskManagement(options: GithubTaskManagementOptions): Task
     return issueSchema.parse(response.data);
   }
 
+  async function openIssue(
+    where: IssueKey,
+    issue: { title: string; body: string; labels: string[] },
+    signal: AbortSignal,
+  ): Promise<{ key: string; url: string }> {
+    const response = await call(`open an issue in ${where.owner}/${where.repo}`, signal, () =>
+      octokit.request("POST /repos/{owner}/{repo}/issues", {
+        owner: where.owner,
+        repo: where.repo,
+        title: issue.title,
+        body: issue.body,
+        ...(issue.labels.length > 0 ? { labels: issue.labels } : {}),
+        request: { signal },
+      }),
+    );
+    const opened = z.object({ number: z.int(), html_url: z.string() }).parse(response.data);
+    return { key: `${where.owner}/${where.repo}#${opened.number}`, url: opened.html_url };
+  }
+
   async function comment(
     issue: IssueKey,
     body: string,
@@ -137,21 +156,26 @@ export function githubTaskManagement(options: GithubTaskManagementOptions): Task
       return { linked: true };
     },
 
+    async create_task({ title, description, parent_key, labels }, ctx) {
+      // An issue goes in the parent's repository, or the run's own when it has no parent.
+      const home = parent_key ?? options.snapshot?.key;
+      if (!home) {
+        throw new UserFacingError(
+          "invalid_task",
+          "a GitHub issue needs a repository: give create_task a parent_key (owner/repo#12)",
+        );
+      }
+      const parent = parseIssueKey(home);
+      const body = parent_key ? `${description}\n\nPart of #${parent.number}`.trim() : description;
+      return await openIssue(parent, { title, body, labels }, ctx.signal);
+    },
+
     async create_subtasks({ parent_key, subtasks }, ctx) {
       const parent = parseIssueKey(parent_key);
       const created: { key: string; url: string }[] = [];
       for (const subtask of subtasks) {
-        const response = await call(`open a subtask issue of ${parent.key}`, ctx.signal, () =>
-          octokit.request("POST /repos/{owner}/{repo}/issues", {
-            owner: parent.owner,
-            repo: parent.repo,
-            title: subtask.title,
-            body: `${subtask.description}\n\nPart of #${parent.number}`.trim(),
-            request: { signal: ctx.signal },
-          }),
-        );
-        const issue = z.object({ number: z.int(), html_url: z.string() }).parse(response.data);
-        created.push({ key: `${parent.owner}/${parent.repo}#${issue.number}`, url: issue.html_url });
+        const body = `${subtask.description}\n\nPart of #${parent.number}`.trim();
+        created.push(await openIssue(parent, { title: subtask.title, body, labels: [] }, ctx.signal));
       }
       return { subtasks: created };
     },

@@ -1,6 +1,11 @@
 import { z } from "zod";
 
-/** plugins/jira.config.yaml: how to reach a Jira Cloud site and how its workflow maps to ours. */
+const issueType = z.string().min(1);
+
+/**
+ * plugins/jira.config.yaml: how to reach a Jira Cloud site and how its workflow maps to ours. The file may
+ * say `provider: jira` at its top, as the plan writes it; the configuration loader checks and removes it.
+ */
 export const jiraConfigSchema = z.strictObject({
   connection: z.strictObject({
     url: z.url().describe("The site, e.g. https://your-team.atlassian.net"),
@@ -13,10 +18,27 @@ export const jiraConfigSchema = z.strictObject({
     .optional(),
   mappings: z
     .strictObject({
-      epic_issue_type: z.string().min(1).default("Epic"),
-      task_issue_type: z.string().min(1).default("Task"),
-      subtask_issue_type: z.string().min(1).default("Sub-task"),
+      epic_issue_type: issueType.optional().describe('The issue type of an epic (default "Epic").'),
+      task_issue_type: issueType.optional().describe('The issue type of a task (default "Task").'),
+      subtask_issue_type: issueType.optional().describe('The issue type of a subtask (default "Sub-task").'),
+      epic_type: issueType.optional().describe("The plan's name for epic_issue_type."),
+      task_type: issueType.optional().describe("The plan's name for task_issue_type."),
     })
+    .superRefine((m, ctx) => {
+      for (const [plan, ours] of [
+        ["epic_type", "epic_issue_type"],
+        ["task_type", "task_issue_type"],
+      ] as const) {
+        if (m[plan] !== undefined && m[ours] !== undefined)
+          ctx.addIssue({ code: "custom", path: [plan], message: `give ${plan} or ${ours}, not both` });
+      }
+    })
+    // One shape for the adapter, whichever names the file used.
+    .transform((m) => ({
+      epic_issue_type: m.epic_issue_type ?? m.epic_type ?? "Epic",
+      task_issue_type: m.task_issue_type ?? m.task_type ?? "Task",
+      subtask_issue_type: m.subtask_issue_type ?? "Sub-task",
+    }))
     .prefault({}),
   statuses: z
     .strictObject({

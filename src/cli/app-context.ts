@@ -17,5 +17,6 @@ export function loadAppContext(env: NodeJS.ProcessEnv = process.env): AppContext
   const loaded = loadAppConfig({ env, providerSchemas: providerConfigSchemas });
   const secrets = [...new Set([...loaded.secrets, ...secretsFromEnv(env)])];
   const log = createLogger({ level: settings.logLevel, format: settings.logFormat, secrets });
+  for (const warning of loaded.warnings) log.warn({ warning, file: loaded.file }, "configuration warning");
   return { settings, loaded, log, secrets };
 }

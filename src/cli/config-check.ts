@@ -10,6 +10,7 @@ export async function configCheck(
   const enabled = Object.entries(loaded.plugins)
     .filter(([, p]) => p.enabled)
     .map(([slot, p]) => `${slot}=${p.provider}`);
+  for (const warning of loaded.warnings) process.stdout.write(`warning: ${warning}\n`);
   process.stdout.write(
     `${loaded.file ?? "defaults (no ai-dev.config.yaml)"}: ok; plugins: ${enabled.join(", ")}\n`,
   );

@@ -22,6 +22,7 @@ import type { RunRef } from "../runs/run-ref.ts";
 import { type EngineServices, startRunWorker } from "../runs/worker.ts";
 import { healthHandler } from "../server/health.ts";
 import { type StartedServer, startServer } from "../server/start-server.ts";
+import { formatSourceIssue } from "../validation/yaml-source.ts";
 import { appVersion } from "../version.ts";
 import type { AppContext } from "./app-context.ts";
 import { engineServices } from "./engine-services.ts";
@@ -65,7 +66,23 @@ export function loadConfiguredWorkflows(context: AppContext): WorkflowRegistry {
       `the workflows directory ${dir} does not exist: set workflows.config_dir in ${context.loaded.file ?? "ai-dev.config.yaml"}`,
     );
   }
-  return loadWorkflows({ dir, promptsDir: path.join(repoRoot, "prompts"), catalog: pluginCatalog });
+  const workflows = loadWorkflows({
+    dir,
+    promptsDir: path.join(repoRoot, "prompts"),
+    catalog: pluginCatalog,
+  });
+  for (const warning of workflows.warnings()) {
+    context.log.warn({ warning: formatSourceIssue(warning) }, "workflow warning");
+  }
+  // Said at start, not at the first label: every trigger of a repository without its own default needs it.
+  const configured = context.loaded.config.workflows.default;
+  if (!workflows.get(configured)) {
+    throw new UserFacingError(
+      "workflow_not_found",
+      `workflows.default is "${configured}", which is not a workflow in ${dir}: set it in ${context.loaded.file ?? "ai-dev.config.yaml"} to one of ${workflows.names().join(", ")}`,
+    );
+  }
+  return workflows;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
+import { type DeprecationTable, modelVerdict, sdkDeprecationTable } from "../ai/model-deprecations.ts";
 import {
   parseYamlSource,
   type SourceIssue,
@@ -29,6 +30,8 @@ export interface LoadedConfig {
   plugins: Record<PluginSlotName, PluginSettings>;
   /** Values taken from the environment (keys, tokens): the logger redacts them. */
   secrets: string[];
+  /** What the app should say at start without refusing to run (a deprecated model). */
+  warnings: string[];
 }
 
 export interface LoadConfigOptions {
@@ -37,6 +40,10 @@ export interface LoadConfigOptions {
   /** An explicit file, as `ai-dev config check FILE` gives; otherwise AI_DEV_CONFIG or ./ai-dev.config.yaml. */
   file?: string | undefined;
   providerSchemas?: ProviderConfigSchemas;
+  /** Today, for model end-of-life dates. */
+  clock?: () => Date;
+  /** The model deprecation list; the installed SDK's by default. */
+  deprecations?: DeprecationTable;
 }
 
 /** Reads, interpolates and checks the global configuration; throws every problem at once. */
@@ -68,6 +75,19 @@ export function loadAppConfig(options: LoadConfigOptions = {}): LoadedConfig {
   }
   const config = parsed.data;
   if (config.ai_provider.api_key) secrets.push(config.ai_provider.api_key);
+  const warnings: string[] = [];
+  const deprecations = options.deprecations ?? sdkDeprecationTable();
+  if (deprecations.unavailable)
+    warnings.push(`models are not checked for end of life: ${deprecations.unavailable}`);
+  const modelPath = ["ai_provider", "model"];
+  const inFile = source !== undefined && hasPath(source.value, modelPath);
+  const now = (options.clock ?? (() => new Date()))();
+  // The refusal stands at ai_provider.model already; the warning is logged alone, so it names the setting.
+  const verdict = modelVerdict(config.ai_provider.model, "", now, deprecations);
+  if (verdict.status === "retired") {
+    const message = `${verdict.message} (set ai_provider.model in ${source?.file ?? defaultConfigFile}${inFile ? "" : " or AI_DEV_MODEL"})`;
+    issues.push(source && inFile ? source.issue(modelPath, message) : envIssue(modelPath, message));
+  } else if (verdict.status === "deprecated") warnings.push(`ai_provider.model ${verdict.message}`);
 
   const plugins = {} as Record<PluginSlotName, PluginSettings>;
   for (const slot of Object.keys(config.plugins) as PluginSlotName[]) {
@@ -85,7 +105,7 @@ export function loadAppConfig(options: LoadConfigOptions = {}): LoadedConfig {
     plugins[slot] = { provider: entry.provider, enabled: entry.enabled, settings };
   }
   if (issues.length > 0) throw new SourceValidationError(issues);
-  return { config, file, plugins, secrets: [...new Set(secrets)].filter((s) => s.length >= 4) };
+  return { config, file, plugins, secrets: [...new Set(secrets)].filter((s) => s.length >= 4), warnings };
 }
 
 function resolveConfigFile(explicit: string | undefined, cwd: string): string | undefined {
@@ -135,6 +155,15 @@ function applyEnvDefaults(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   return { ...config, ai_provider: ai };
 }
 
+function hasPath(value: unknown, keys: readonly string[]): boolean {
+  let node = value;
+  for (const key of keys) {
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return false;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return true;
+}
+
 function envIssue(path: PropertyKey[], message: string): SourceIssue {
   return { file: "environment", position: undefined, path: path.map(String), message };
 }
@@ -167,7 +196,11 @@ function providerSettings(
       const source = parseYamlSource(text, path.relative(process.cwd(), file) || file);
       ctx.secrets.push(...referencedEnvValues(text, ctx.env));
       const value = interpolated(source, ctx.env, ctx.issues);
-      return checkSettings(schema, value, (p, m) => source.issue(p, m), ctx.issues);
+      const settings = withoutProviderKey(value, entry.provider, (m) => {
+        ctx.issues.push(source.issue(["provider"], m));
+      });
+      if (settings === undefined) return undefined;
+      return checkSettings(schema, settings, (p, m) => source.issue(p, m), ctx.issues);
     } catch (error) {
       if (error instanceof SourceValidationError) ctx.issues.push(...error.issues);
       else throw error;
@@ -182,6 +215,28 @@ function providerSettings(
       envIssue(["plugins", slot, "config", ...p], m),
     ctx.issues,
   );
+}
+
+/**
+ * A provider file may name its provider at the top (`provider: jira`, as the plan writes them): it must be
+ * the provider it is loaded for, and is removed before the provider's own schema reads the settings.
+ */
+function withoutProviderKey(value: unknown, provider: string, refuse: (message: string) => void): unknown {
+  if (
+    value === null ||
+    typeof value !== "object" ||
+    Array.isArray(value) ||
+    !Object.hasOwn(value, "provider")
+  )
+    return value;
+  const { provider: named, ...settings } = value as Record<string, unknown>;
+  if (named !== provider) {
+    refuse(
+      `this file is for provider ${JSON.stringify(named)}, but it is loaded for ${provider}: fix the file's provider, or point the slot's config_file at the ${provider} settings`,
+    );
+    return undefined;
+  }
+  return settings;
 }
 
 function checkSettings(

@@ -21,7 +21,9 @@ export const repoConfigSchema = z
           .string()
           .min(1)
           .optional()
-          .describe("The workflow the trigger label starts in this repository."),
+          .describe(
+            "The workflow the trigger label starts in this repository, by its file name (implement-issue) or the plan's name for it (standard_dev_workflow).",
+          ),
       })
       .optional(),
     blocked_paths: z

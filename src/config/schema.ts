@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defaultModel } from "../ai/model-deprecations.ts";
 
 /**
  * The global settings in ai-dev.config.yaml. This schema is the source of truth: the TypeScript type,
@@ -51,8 +52,10 @@ export const aiProviderSchema = z
     model: z
       .string()
       .min(1)
-      .default("claude-sonnet-4-5")
-      .describe("The exact model id every AI step uses by default."),
+      .default(defaultModel)
+      .describe(
+        "The exact model id every AI step uses by default. A model on Anthropic's deprecation list is warned about at start, and one past its end of life is refused.",
+      ),
     api_key: z.string().min(1).optional().describe('Usually "${ANTHROPIC_API_KEY}"; never written to logs.'),
     base_url: z.url().optional().describe("Another Messages API endpoint (a proxy, or a test server)."),
     pricing: z
@@ -88,7 +91,9 @@ export const workflowsSchema = z
       .string()
       .min(1)
       .default("implement-issue")
-      .describe("The workflow an ai-implement label starts."),
+      .describe(
+        "The workflow an ai-implement label starts, by its file name without .yml; the plan's names standard_dev_workflow, hotfix_workflow and documentation_only_workflow name the shipped implement-issue, hotfix and documentation-only.",
+      ),
     config_dir: z.string().min(1).default("./workflows"),
   })
   .prefault({});

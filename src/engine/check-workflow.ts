@@ -1,26 +1,60 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { Liquid } from "liquidjs";
 import { z } from "zod";
-import { findAction, type PluginCatalog } from "../plugins/catalog.ts";
+import { type DeprecationTable, modelVerdict, sdkDeprecationTable } from "../ai/model-deprecations.ts";
+import { describeActions, findAction, type PluginCatalog, pluginCatalog } from "../plugins/catalog.ts";
 import type { SourceIssue, YamlSource } from "../validation/yaml-source.ts";
 import { stepKey } from "./loaded-workflow.ts";
-import { conditionVariables, expressionVariables, findExpressions, hasExpressions } from "./references.ts";
+import {
+  conditionVariables,
+  expressionVariables,
+  findExpressions,
+  hasExpressions,
+  type OutputBinding,
+  outputBindings,
+} from "./references.ts";
 import { type PromptTemplate, parsePromptTemplate } from "./template.ts";
-import { type AnyStepDefinition, stepKindOf, type WorkflowDefinition } from "./workflow-schema.ts";
+import { type AnyStepDefinition, type StepDefinition, stepKindOf } from "./workflow-schema.ts";
 
 export interface CheckOptions {
   liquid: Liquid;
   catalog: PluginCatalog;
   promptsDir: string;
-  /** Prompt files parsed so far, shared by the workflows of one directory. */
+  /** Prompt files parsed so far by their real path, shared by the workflows of one directory. */
   promptCache: Map<string, PromptTemplate | Error>;
+  /** Today, for the end of life of a step's model; the real clock when absent. */
+  clock?: () => Date;
+  /** The model deprecation list; the installed SDK's when absent. */
+  deprecations?: DeprecationTable;
 }
 
 export interface CheckResult {
   issues: SourceIssue[];
+  /** What does not stop the workflow from loading but should be said at start (a deprecated model). */
+  warnings: SourceIssue[];
   prompts: Map<string, PromptTemplate>;
   outputSchemas: Map<string, z.ZodType>;
+}
+
+/**
+ * A step the schema refused, kept so the checks of the other steps still run and do not report a
+ * reference to it as unknown: its name and the variables it appears to define.
+ */
+export interface UnparsedStep {
+  unparsed: true;
+  name: string | undefined;
+  variables: string[];
+}
+
+/** What the whole-workflow checks read: a parsed workflow, or as much of one as the schema accepted. */
+export interface CheckableWorkflow {
+  inputs: Readonly<Record<string, unknown>>;
+  steps: readonly (StepDefinition | UnparsedStep)[];
+}
+
+function isUnparsed(step: StepDefinition | UnparsedStep): step is UnparsedStep {
+  return "unparsed" in step;
 }
 
 /** Names a workflow cannot give its inputs or variables: expressions use them for other things. */
@@ -47,11 +81,15 @@ interface StepScope {
  * against the variables and steps that exist at that point. Returns every issue, never only the first.
  */
 export function checkWorkflow(
-  workflow: WorkflowDefinition,
+  workflow: CheckableWorkflow,
   source: YamlSource,
   options: CheckOptions,
 ): CheckResult {
   const issues: SourceIssue[] = [];
+  const warnings: SourceIssue[] = [];
+  const now = (options.clock ?? (() => new Date()))();
+  const deprecations = options.deprecations ?? sdkDeprecationTable();
+  const workflowDir = path.dirname(path.resolve(source.file));
   const prompts = new Map<string, PromptTemplate>();
   const outputSchemas = new Map<string, z.ZodType>();
   const at = (p: Path, message: string) => issues.push(source.issue(p, message));
@@ -63,6 +101,7 @@ export function checkWorkflow(
 
   const stepIndex = new Map<string, number>();
   for (const [index, step] of workflow.steps.entries()) {
+    if (step.name === undefined) continue;
     const first = stepIndex.get(step.name);
     if (first === undefined) stepIndex.set(step.name, index);
     else
@@ -71,14 +110,23 @@ export function checkWorkflow(
 
   const variables = new Set(Object.keys(workflow.inputs));
   for (const [index, step] of workflow.steps.entries()) {
+    if (isUnparsed(step)) {
+      for (const name of step.variables) variables.add(name);
+      continue;
+    }
     const base: Path = ["steps", index];
     const scope = { stepIndex, readableUpTo: index, current: step.name, isRollback: false };
     checkStep(step, base, { ...scope, variables: new Set(variables) }, undefined);
-    for (const name of definedVariables(step)) {
-      if (reservedNames.has(name))
-        at([...base, "outputs", name], `"${name}" is reserved; choose another variable name`);
-      variables.add(name);
+    for (const binding of stepOutputBindings(step, options.catalog)) {
+      if (binding.form === "invalid") continue; // reported by checkStep
+      if (reservedNames.has(binding.variable))
+        at(
+          [...base, "outputs", binding.key],
+          `"${binding.variable}" is reserved; choose another variable name`,
+        );
+      variables.add(binding.variable);
     }
+    if (stepKindOf(step) === "set") for (const name of Object.keys(step.inputs)) variables.add(name);
     const rollbackNames = new Set<string>();
     for (const [j, rollbackStep] of (step.rollback ?? []).entries()) {
       const path: Path = [...base, "rollback", j];
@@ -99,7 +147,7 @@ export function checkWorkflow(
     (a, b) =>
       (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0),
   );
-  return { issues, prompts, outputSchemas };
+  return { issues, warnings, prompts, outputSchemas };
 
   function checkStep(
     step: AnyStepDefinition,
@@ -125,11 +173,24 @@ export function checkWorkflow(
     for (const found of findExpressions(step.inputs)) {
       checkExpression(found.expression, [...base, "inputs", ...found.path], scope, false);
     }
-    for (const [name, expression] of Object.entries(step.outputs)) {
-      const found = findExpressions(expression);
-      if (found.length === 0)
-        at([...base, "outputs", name], 'expected a reference to the result, e.g. "${result.url}"');
-      for (const f of found) checkExpression(f.expression, [...base, "outputs", name], scope, true);
+    for (const binding of stepOutputBindings(step, options.catalog)) {
+      const p = [...base, "outputs", binding.key];
+      if (binding.form === "invalid") {
+        at(
+          p,
+          `expected a variable name to store the result's "${binding.key}" in (${binding.key}: ${binding.key}_value), or a reference to the result ("\${result.${binding.key}}")`,
+        );
+      } else if (binding.form === "field") {
+        const keys = outputKeysOf(step);
+        if (keys && binding.expression !== "${result}" && !keys.includes(binding.key)) {
+          at(
+            p,
+            `the result of step "${step.name}" has no field "${binding.key}"; it has: ${keys.join(", ")}`,
+          );
+        }
+      } else {
+        for (const f of findExpressions(binding.expression)) checkExpression(f.expression, p, scope, true);
+      }
     }
     if (step.if !== undefined) {
       try {
@@ -145,14 +206,16 @@ export function checkWorkflow(
   function checkPluginStep(slot: string, action: string, step: AnyStepDefinition, base: Path): void {
     const spec = findAction(options.catalog, slot, action);
     if (!spec) {
-      const known = Object.keys(options.catalog[slot] ?? {}).join(", ");
+      const known = describeActions(options.catalog, slot);
       at([...base, "action"], `unknown action "${action}" for plugin ${slot}; expected one of: ${known}`);
       return;
     }
     const shape = spec.input.shape as Record<string, z.ZodType>;
+    let fieldsOk = true;
     for (const [key, value] of Object.entries(step.inputs)) {
       const field = shape[key];
       if (!field) {
+        fieldsOk = false;
         at(
           [...base, "inputs", key],
           `unknown input "${key}" for ${slot}.${action}; expected: ${Object.keys(shape).join(", ")}`,
@@ -162,16 +225,35 @@ export function checkWorkflow(
       // A value with references is known only at run time; the full input schema checks it then.
       if (hasExpressions(value)) continue;
       const result = field.safeParse(value);
-      if (!result.success) at([...base, "inputs", key], result.error.issues.map((i) => i.message).join("; "));
+      if (!result.success) {
+        fieldsOk = false;
+        at([...base, "inputs", key], result.error.issues.map((i) => i.message).join("; "));
+      }
     }
     for (const [key, field] of Object.entries(shape)) {
       if (!(key in step.inputs) && !field.safeParse(undefined).success) {
         at([...base, "inputs"], `${slot}.${action} needs input "${key}"`);
+        fieldsOk = false;
+      }
+    }
+    // Rules across fields (a subtask needs its parent) hold once every field does, when nothing waits for run time.
+    if (fieldsOk && !hasExpressions(step.inputs)) {
+      const whole = spec.input.safeParse(step.inputs);
+      if (!whole.success) {
+        for (const i of whole.error.issues) at([...base, "inputs", ...i.path.map(String)], i.message);
       }
     }
   }
 
   function checkAiStep(step: AnyStepDefinition, base: Path, key: string): void {
+    for (const field of ["model", "fallback_model"] as const) {
+      const model = step[field];
+      if (model === undefined) continue;
+      const verdict = modelVerdict(model, `step "${step.name}" ${field}`, now, deprecations);
+      if (verdict.status === "retired")
+        at([...base, field], `${verdict.message} (set ${field} in this step)`);
+      if (verdict.status === "deprecated") warnings.push(source.issue([...base, field], verdict.message));
+    }
     const name = step.prompt_template as string;
     const prompt = loadPrompt(name);
     if (prompt instanceof Error) {
@@ -199,24 +281,57 @@ export function checkWorkflow(
     }
   }
 
+  /**
+   * A prompt_template is a name in the prompts directory or a path relative to the workflow file: a
+   * path written ./ or ../ is looked for beside the workflow first, a bare name in the prompts directory
+   * first, then the other place. Wherever it is found, it must stay inside that directory (symlinks
+   * included), so a workflow cannot read any file of the machine into a prompt.
+   */
   function loadPrompt(name: string): PromptTemplate | Error {
-    const cached = options.promptCache.get(name);
-    if (cached) return cached;
-    const root = path.resolve(options.promptsDir);
-    const file = path.resolve(root, name);
-    let result: PromptTemplate | Error;
-    if (!file.startsWith(root + path.sep) || !name.endsWith(".liquid")) {
-      result = new Error(`prompt_template must name a .liquid file inside ${options.promptsDir}`);
-    } else if (!existsSync(file)) {
-      result = new Error(`no prompt file ${name} in ${options.promptsDir}`);
-    } else {
-      try {
-        result = parsePromptTemplate(options.liquid, readFileSync(file, "utf8"), name);
-      } catch (error) {
-        result = new Error(`prompt ${name}: ${messageOf(error)}`);
-      }
+    if (path.isAbsolute(name)) {
+      return new Error(
+        `prompt_template must be relative to the workflow file or ${options.promptsDir}, not absolute`,
+      );
     }
-    options.promptCache.set(name, result);
+    const promptsRoot = path.resolve(options.promptsDir);
+    const roots = /^\.\.?[\\/]/.test(name) ? [workflowDir, promptsRoot] : [promptsRoot, workflowDir];
+    let escaped: string | undefined;
+    for (const root of roots) {
+      const file = path.resolve(root, name);
+      if (!isInside(root, file)) {
+        escaped ??= root;
+        continue;
+      }
+      if (!existsSync(file)) continue;
+      const real = realpathSync(file);
+      if (!isInside(realpathSync(root), real)) {
+        escaped ??= root;
+        continue;
+      }
+      return parsedPrompt(name, real);
+    }
+    if (escaped && roots.every((root) => !isInside(root, path.resolve(root, name)))) {
+      return new Error(
+        `prompt_template ${name} leaves the workflow's directory and ${options.promptsDir}; keep prompt files in one of them`,
+      );
+    }
+    if (escaped) return new Error(`prompt_template ${name} is a link that leads out of ${escaped}`);
+    const places = roots.map((root) =>
+      root === workflowDir ? `${root} (the workflow's directory)` : options.promptsDir,
+    );
+    return new Error(`no prompt file ${name} in ${places.join(" or ")}`);
+  }
+
+  function parsedPrompt(name: string, file: string): PromptTemplate | Error {
+    const cached = options.promptCache.get(file);
+    if (cached) return cached;
+    let result: PromptTemplate | Error;
+    try {
+      result = parsePromptTemplate(options.liquid, readFileSync(file, "utf8"), name);
+    } catch (error) {
+      result = new Error(`prompt ${name}: ${messageOf(error)}`);
+    }
+    options.promptCache.set(file, result);
     return result;
   }
 
@@ -282,7 +397,8 @@ export function checkWorkflow(
         return;
       }
       if (second === "outputs" && third !== undefined) {
-        const keys = outputKeysOf(workflow.steps[index]);
+        const target = workflow.steps[index];
+        const keys = target && !isUnparsed(target) ? outputKeysOf(target) : undefined;
         if (keys && !keys.includes(String(third))) {
           at(p, `steps.${name}.outputs has no "${third}" ${where}; it has: ${keys.join(", ")}`);
         }
@@ -313,11 +429,38 @@ export function checkWorkflow(
   }
 }
 
-/** The run variables a step defines: its outputs mapping, and for a set step its inputs. */
+/**
+ * A step's `outputs:` as variables and expressions (both forms, see outputBindings). In the plan's form a
+ * key may also name the action's whole result (get_task's `task: task_data`), by the name the catalog
+ * gives it; run-step.ts sets the variables with this same function.
+ */
+export function stepOutputBindings(
+  step: AnyStepDefinition,
+  catalog: PluginCatalog = pluginCatalog,
+): OutputBinding[] {
+  const spec =
+    stepKindOf(step) === "plugin" && step.plugin && step.action
+      ? findAction(catalog, step.plugin, step.action)
+      : undefined;
+  return outputBindings(step.outputs).map((binding) =>
+    binding.form === "field" && spec?.resultName === binding.key && !(binding.key in spec.output.shape)
+      ? { ...binding, expression: "${result}" }
+      : binding,
+  );
+}
+
+/** The run variables a step defines: its outputs mapping (either form), and for a set step its inputs. */
 export function definedVariables(step: AnyStepDefinition): string[] {
-  const names = Object.keys(step.outputs);
+  const names = stepOutputBindings(step)
+    .filter((b) => b.form !== "invalid")
+    .map((b) => b.variable);
   if (stepKindOf(step) === "set") names.push(...Object.keys(step.inputs));
   return names;
+}
+
+function isInside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
 }
 
 function messageOf(error: unknown): string {

@@ -13,7 +13,19 @@ export interface LoadWorkflowsOptions {
   dir: string;
   promptsDir: string;
   catalog: PluginCatalog;
+  /** Today, for model end-of-life dates; the real clock when absent. */
+  clock?: () => Date;
 }
+
+/**
+ * The file names the plan this product is built on gives the shipped workflows. A workflow of that
+ * id, when one exists, wins; otherwise the name resolves to the shipped workflow.
+ */
+export const planWorkflowNames: Readonly<Record<string, string>> = {
+  standard_dev_workflow: "implement-issue",
+  hotfix_workflow: "hotfix",
+  documentation_only_workflow: "documentation-only",
+};
 
 /** The workflow files of a directory: every *.yml and *.yaml, in name order. */
 export function workflowFilesIn(dir: string): string[] {
@@ -41,35 +53,39 @@ export function loadWorkflowList(
     catalog: options.catalog,
     promptsDir: options.promptsDir,
     promptCache: new Map<string, PromptTemplate | Error>(),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   const issues: SourceIssue[] = [];
-  const byName = new Map<string, LoadedWorkflow>();
+  const byId = new Map<string, LoadedWorkflow>();
   for (const file of files) {
     try {
       const workflow = loadWorkflowFile(file, check);
-      const other = byName.get(workflow.definition.name);
+      const other = byId.get(workflow.id);
       if (other) {
         issues.push({
           file,
           position: undefined,
-          path: ["name"],
-          message: `workflow "${workflow.definition.name}" is also defined in ${other.file}`,
+          path: [],
+          message: `workflow "${workflow.id}" is also defined in ${other.file}: a workflow's id is its file name`,
         });
       }
-      byName.set(workflow.definition.name, workflow);
+      byId.set(workflow.id, workflow);
     } catch (error) {
       if (!(error instanceof SourceValidationError)) throw error;
       issues.push(...error.issues);
     }
   }
   if (issues.length > 0) throw new SourceValidationError(issues);
-  return registryOf(liquid, byName);
+  return registryOf(liquid, byId);
 }
 
-function registryOf(liquid: Liquid, byName: ReadonlyMap<string, LoadedWorkflow>): WorkflowRegistry {
+function registryOf(liquid: Liquid, byId: ReadonlyMap<string, LoadedWorkflow>): WorkflowRegistry {
   return {
     liquid,
-    get: (name) => byName.get(name),
-    names: () => [...byName.keys()].sort(),
+    get: (name) =>
+      byId.get(name) ??
+      (Object.hasOwn(planWorkflowNames, name) ? byId.get(planWorkflowNames[name] as string) : undefined),
+    names: () => [...byId.keys()].sort(),
+    warnings: () => [...byId.values()].flatMap((w) => w.warnings),
   };
 }

@@ -105,3 +105,30 @@ function asText(value: unknown): string {
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
+
+const variableName = /^[a-z][a-z0-9_]*$/;
+
+/** One entry of a step's `outputs:`: the run variable it sets and the expression that gives its value. */
+export interface OutputBinding {
+  /** The key as written, where a problem with the entry is reported. */
+  key: string;
+  variable: string;
+  expression: string;
+  /** "field": the plan's form (`task: task_data`); "expression": `pr_url: ${result.url}`; else neither. */
+  form: "field" | "expression" | "invalid";
+}
+
+/**
+ * Reads `outputs:` in both forms. The rule: a value holding a `${…}` reference is an expression, and its
+ * key is the variable; a value that is a plain lower_snake_case name is the variable, and its key is the
+ * result's field (`task: task_data` is `task_data: ${result.task}`). Anything else is neither.
+ */
+export function outputBindings(outputs: Readonly<Record<string, string>>): OutputBinding[] {
+  return Object.entries(outputs).map(([key, value]): OutputBinding => {
+    if (hasExpressions(value)) return { key, variable: key, expression: value, form: "expression" };
+    if (variableName.test(value.trim())) {
+      return { key, variable: value.trim(), expression: `\${result.${key}}`, form: "field" };
+    }
+    return { key, variable: key, expression: value, form: "invalid" };
+  });
+}

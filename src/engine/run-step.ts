@@ -1,7 +1,7 @@
 import { isUserFacingError } from "../errors.ts";
 import { scrubSecrets } from "../logging/logger.ts";
 import { backoffMs } from "./backoff.ts";
-import { definedVariables } from "./check-workflow.ts";
+import { stepOutputBindings } from "./check-workflow.ts";
 import { durationMs } from "./duration.ts";
 import { stepKey } from "./loaded-workflow.ts";
 import { redactForStorage } from "./redact.ts";
@@ -182,13 +182,12 @@ async function mappedVariables(
   const values: Record<string, unknown> = {};
   if (stepKindOf(step) === "set") Object.assign(values, inputs);
   const scope = { ...expressionScope(exec), result: outputs };
-  for (const name of definedVariables(step)) {
-    const expression = step.outputs[name];
-    if (expression === undefined) continue;
+  // Both forms of outputs (`task: task_data`, `pr_url: ${result.url}`) come as variable + expression.
+  for (const { key, variable, expression } of stepOutputBindings(step)) {
     try {
-      values[name] = await resolveValue(exec.deps.workflows.liquid, expression, scope);
+      values[variable] = await resolveValue(exec.deps.workflows.liquid, expression, scope);
     } catch (cause) {
-      throw new PermanentStepError(`outputs.${name} of step "${step.name}": ${(cause as Error).message}`, {
+      throw new PermanentStepError(`outputs.${key} of step "${step.name}": ${(cause as Error).message}`, {
         cause,
       });
     }

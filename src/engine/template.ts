@@ -34,16 +34,18 @@ const promptMarker = /^=== prompt ===[ \t]*$/m;
 
 /**
  * Parses a prompt file: `=== system ===` starts the instructions, `=== prompt ===` the request. The
- * split happens on the source, before rendering, so nothing a variable holds can move it.
+ * split happens on the source, before rendering, so nothing a variable holds can move it. A file with
+ * neither line (a plain `{{ task.title }}` template, as the plan writes them) is all prompt, no system.
  */
 export function parsePromptTemplate(liquid: Liquid, text: string, file: string): PromptTemplate {
   const systemAt = text.search(systemMarker);
   const promptAt = text.search(promptMarker);
-  if (systemAt < 0 || promptAt < 0 || promptAt < systemAt) {
+  const plain = systemAt < 0 && promptAt < 0;
+  if (!plain && (systemAt < 0 || promptAt < 0 || promptAt < systemAt)) {
     throw new Error(`${file}: a prompt file needs a "=== system ===" line, then a "=== prompt ===" line`);
   }
-  const systemText = text.slice(systemAt, promptAt).replace(systemMarker, "");
-  const promptText = text.slice(promptAt).replace(promptMarker, "");
+  const systemText = plain ? "" : text.slice(systemAt, promptAt).replace(systemMarker, "");
+  const promptText = plain ? text : text.slice(promptAt).replace(promptMarker, "");
   const system = liquid.parse(systemText.trim(), file);
   const prompt = liquid.parse(promptText.trim(), file);
   const variables = new Set<string>();

@@ -30,13 +30,14 @@ export function validateWorkflowFiles(
     try {
       const registry = loadWorkflowList([file], { promptsDir, catalog });
       lines.push(`ok ${path.normalize(file)} (${registry.names().join(", ")})`);
+      for (const warning of registry.warnings()) lines.push(`warning: ${formatSourceIssue(warning)}`);
     } catch (error) {
       if (!(error instanceof SourceValidationError)) throw error;
       ok = false;
       lines.push(...error.issues.map(formatSourceIssue));
     }
   }
-  const failed = lines.filter((line) => !line.startsWith("ok ")).length;
+  const failed = lines.filter((line) => !line.startsWith("ok ") && !line.startsWith("warning: ")).length;
   lines.push(ok ? `${targets.length} workflow file(s) valid` : `${failed} problem(s) found`);
   return { ok, output: lines.join("\n") };
 }

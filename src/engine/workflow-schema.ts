@@ -50,8 +50,11 @@ const stepFields = {
   action: z.string().optional().describe("The slot's action, e.g. get_task."),
   prompt_template: z
     .string()
+    .min(1)
     .optional()
-    .describe("An ai_action's Liquid prompt under prompts/, e.g. pr-description.liquid."),
+    .describe(
+      "An ai_action's Liquid prompt file ({{ task.title }} for values): a name in the prompts directory (pr-description.liquid), or a path relative to the workflow file (./prompts/code_gen.txt), any extension. A path may not leave the workflow's directory or the prompts directory.",
+    ),
   output_schema: z
     .record(z.string(), z.unknown())
     .optional()
@@ -67,7 +70,9 @@ const stepFields = {
   outputs: z
     .record(identifier, z.string())
     .default({})
-    .describe("Run variables to set from the step's result, e.g. pr_url: ${result.url}."),
+    .describe(
+      "Run variables to set from the step's result, in either form. A value with a ${…} reference is an expression and its key the variable: pr_url: \"${result.url}\". A value that is a plain lower_snake_case name is the variable and its key a field of the result: task: task_data stores the result's task as ${task_data}.",
+    ),
   if: z.string().optional().describe("A Liquid condition; the step is skipped when it is false."),
   on_error: z.enum(["fail", "continue", "retry"]).default("fail"),
   retries: z.int().min(1).max(10).optional().describe("With on_error: retry, how many times to retry."),
@@ -163,9 +168,11 @@ export const stepSchema = z
 export const workflowSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[a-z][a-z0-9-]*$/, "expected kebab-case: a lowercase letter, then letters, digits or -")
-    .describe("How runs and triggers name this workflow."),
-  description: z.string().min(1),
+    .min(1)
+    .describe(
+      'A title for people ("My Custom Workflow"). Runs, triggers and workflows.default name a workflow by its file name without the extension (implement-issue).',
+    ),
+  description: z.string().min(1).optional(),
   inputs: z.record(identifier, inputDeclarationSchema).default({}),
   limits: z
     .strictObject({

@@ -8,6 +8,11 @@ export interface ActionSpec {
   output: z.ZodObject;
   /** True when the action writes somewhere: the engine then passes an idempotency key and offers rollback. */
   sideEffects: boolean;
+  /**
+   * The name the plan gives the whole result (get_task's is "task"), so `outputs: { task: task_data }`
+   * stores the result itself; a field of the result with that name would win.
+   */
+  resultName?: string;
 }
 
 /** What every adapter call receives besides its input. */

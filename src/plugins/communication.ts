@@ -14,4 +14,9 @@ export const communicationActions = {
   },
 } satisfies Record<string, ActionSpec>;
 
+/** The plan's action names, as aliases of the catalog's (see taskManagementAliases). */
+export const communicationAliases = {
+  send_message: "notify",
+} as const satisfies Record<string, keyof typeof communicationActions>;
+
 export type CommunicationAdapter = AdapterFor<typeof communicationActions>;

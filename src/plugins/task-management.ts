@@ -24,6 +24,7 @@ export const taskManagementActions = {
     input: z.strictObject({ task_key: taskKey }),
     output: taskSchema,
     sideEffects: false,
+    resultName: "task",
   },
   update_status: {
     description: "Moves a task to a normalized status.",
@@ -36,6 +37,35 @@ export const taskManagementActions = {
     input: z.strictObject({ task_key: taskKey, body: z.string().min(1) }),
     output: z.object({ comment_id: z.string(), url: z.string().nullable().default(null) }),
     sideEffects: true,
+  },
+  create_task: {
+    description:
+      "Creates a task (an epic, a task, or a subtask under parent_key) with a title and a description; planning uses it.",
+    input: z
+      .strictObject({
+        title: z.string().min(1),
+        description: z
+          .string()
+          .default("")
+          .describe("Markdown; the adapter converts it to the tracker's format."),
+        type: z
+          .enum(["epic", "task", "subtask"])
+          .default("task")
+          .describe(
+            "Normalized; each adapter maps it to its tracker's own (Jira: mappings.epic_type, task_type).",
+          ),
+        parent_key: taskKey
+          .optional()
+          .describe("The epic or task the new one belongs to; a subtask needs it."),
+        labels: z.array(z.string().min(1)).default([]),
+      })
+      .refine((task) => task.type !== "subtask" || task.parent_key !== undefined, {
+        path: ["parent_key"],
+        message: "a subtask needs parent_key: the task it belongs to",
+      }),
+    output: z.object({ key: z.string().min(1), url: z.string() }),
+    sideEffects: true,
+    resultName: "task",
   },
   link_pull_request: {
     description: "Links a pull request to a task (a remote link, an attachment or a mention).",
@@ -59,5 +89,13 @@ export const taskManagementActions = {
     sideEffects: true,
   },
 } satisfies Record<string, ActionSpec>;
+
+/**
+ * The plan's action names, kept as aliases of the catalog's: a workflow may write either, and the loader
+ * stores the catalog's name, so adapters and reports see one name per action.
+ */
+export const taskManagementAliases = {
+  update_task_status: "update_status",
+} as const satisfies Record<string, keyof typeof taskManagementActions>;
 
 export type TaskManagementAdapter = AdapterFor<typeof taskManagementActions>;

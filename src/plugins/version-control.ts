@@ -24,6 +24,7 @@ export const versionControlActions = {
     }),
     output: pullRequestSchema,
     sideEffects: true,
+    resultName: "pull_request",
   },
   comment: {
     description: "Comments on an issue or a pull request.",
@@ -66,5 +67,10 @@ export const versionControlActions = {
     sideEffects: true,
   },
 } satisfies Record<string, ActionSpec>;
+
+/** The plan's action names, as aliases of the catalog's (see taskManagementAliases). */
+export const versionControlAliases = {
+  create_pull_request: "open_pull_request",
+} as const satisfies Record<string, keyof typeof versionControlActions>;
 
 export type VersionControlAdapter = AdapterFor<typeof versionControlActions>;

@@ -287,8 +287,10 @@ async function effectiveRepoConfig(
     return `\`.github/ai-dev.yml\` is not valid.\n\n${problems}`;
   }
   const effective = narrowConfig(deps.config, parsed.data);
-  if (!deps.workflows.get(effective.defaultWorkflow)) {
+  const workflow = deps.workflows.get(effective.defaultWorkflow);
+  if (!workflow) {
     return `\`.github/ai-dev.yml\` picks the workflow \`${effective.defaultWorkflow}\`, which does not exist. The workflows are: ${deps.workflows.names().join(", ")}.`;
   }
-  return effective;
+  // The plan's name (standard_dev_workflow) is stored as the workflow's id, as every other run names it.
+  return { ...effective, defaultWorkflow: workflow.id };
 }

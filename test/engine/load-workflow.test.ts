@@ -46,7 +46,7 @@ describe("malformed workflow files", () => {
 
   it("reports an unknown action with the actions the plugin has", () => {
     expect(problemsOf(() => loadWorkflowFile(fixture("unknown-action.yml"), checkOptions()))).toEqual([
-      `${fixture("unknown-action.yml")}:8:13 steps.0.action: unknown action "get_tsk" for plugin task_management; expected one of: get_task, update_status, add_comment, link_pull_request, create_subtasks`,
+      `${fixture("unknown-action.yml")}:8:13 steps.0.action: unknown action "get_tsk" for plugin task_management; expected one of: get_task, update_status, add_comment, create_task, link_pull_request, create_subtasks, update_task_status (= update_status)`,
     ]);
   });
 
@@ -113,7 +113,7 @@ steps:
       "w.yml:9:27 steps.0.inputs.repository: expected owner/name",
       'w.yml:9:68 steps.0.inputs.colour: unknown input "colour" for version_control.open_pull_request; expected: repository, head, base, title, body, draft',
       'w.yml:13:13 steps.1.inputs: prompt summarize.liquid uses the variable "body", which this step\'s inputs do not give',
-      `w.yml:16:22 steps.2.prompt_template: no prompt file nowhere.liquid in ${fixturePromptsDir}`,
+      `w.yml:16:22 steps.2.prompt_template: no prompt file nowhere.liquid in ${fixturePromptsDir} or ${process.cwd()} (the workflow's directory)`,
       'w.yml:19:18 steps.3.inputs.a: steps.one.outputs has no "nope" in "steps.one.outputs.nope"; it has: number, url, created',
       "w.yml:19:50 steps.3.inputs.b: invalid expression ${x | no_such_filter}: undefined filter: no_such_filter, line:1, col:1",
       'w.yml:20:9 steps.3.if: steps.three has "outputs" and "status", not "result" in "steps.three.result"',
@@ -122,7 +122,7 @@ steps:
 
   it("reports schema errors with what was expected", () => {
     expect(
-      problemsOfText(`name: Bad_Name
+      problemsOfText(`name: 42
 description: x
 steps:
   - name: one
@@ -131,7 +131,7 @@ steps:
     on_error: retry
 `),
     ).toEqual([
-      "w.yml:1:7 name: expected kebab-case: a lowercase letter, then letters, digits or -",
+      "w.yml:1:7 name: Invalid input: expected string, received number",
       "w.yml:4:5 steps.0.prompt_template: a ai_action step needs prompt_template",
       "w.yml:6:12 steps.0.agent: agent belongs to agent steps, not ai_action steps",
       "w.yml:7:15 steps.0.on_error: on_error: retry needs retries (how many times)",

@@ -84,6 +84,18 @@ describe("a label starts work", () => {
     );
   });
 
+  it("starts implement-issue when a repository picks it by the plan's name (standard_dev_workflow)", async () => {
+    app.github.roles.set("Codertocat", "write");
+    app.github.repoConfigs.set("Codertocat/Hello-World", "workflows:\n  default: standard_dev_workflow\n");
+    try {
+      expect(await deliverAndSettle("issues", labeled())).toBe(200);
+      const runs = await runsOf(issueNumber);
+      expect(runs.map((r) => [r.workflow, r.status])).toEqual([["implement-issue", "queued"]]);
+    } finally {
+      app.github.repoConfigs.delete("Codertocat/Hello-World");
+    }
+  });
+
   it.each([
     ["triage", "triage"],
     ["read", "read"],

@@ -229,7 +229,7 @@ describe("the worker", () => {
       expect(api.requests).toHaveLength(1);
       const last = await app.github.waitForComment((body) => body.includes("| Step |"), "the cost report");
       expect(last).toContain("| Step | Model | Calls | Input | Output | Cache write | Cache read | Cost |");
-      expect(last).toMatch(/\| plan \| claude-sonnet-4-5 \| 1 \|/);
+      expect(last).toMatch(/\| plan \| claude-sonnet-5-5 \| 1 \|/);
       expect(Number(run.cost_usd_micros)).toBeGreaterThan(0);
       // The key never reaches the comment.
       expect(last).not.toContain("sk-ant-test-key");

@@ -212,21 +212,26 @@ export class FakeGitHub {
     }
     match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(route);
     if (method === "GET" && match) {
-      return { status: 200, body: page(this.issueComments.get(Number(match[3])) ?? []) };
+      // The comments a test seeded, then the app's own (edits are not reflected: the adapters only
+      // look for what they posted).
+      const posted = this.#postedComments.filter((c) => c.path === route).map((c) => c.comment);
+      return { status: 200, body: page([...(this.issueComments.get(Number(match[3])) ?? []), ...posted]) };
     }
     if (method === "POST" && match) {
       const comment = webhookExample("issue_comment", "created").comment as Record<string, unknown>;
       const id = this.#nextCommentId++;
-      const posted = { ...comment, id, body: (JSON.parse(text) as { body: string }).body };
+      const now = new Date().toISOString();
+      const posted = {
+        ...comment,
+        id,
+        body: (JSON.parse(text) as { body: string }).body,
+        // Posted by the app: GitHub shows an App's comments as its bot user's.
+        user: { ...(comment.user as Record<string, unknown>), login: "ai-dev[bot]", type: "Bot" },
+        created_at: now,
+        updated_at: now,
+      };
       this.#postedComments.push({ path: route, comment: posted });
       return { status: 201, body: posted };
-    }
-    if (method === "GET" && match) {
-      // Edits (PATCH) are not reflected: the adapters only look for what they posted.
-      const perPage = Number(url.searchParams.get("per_page") ?? 30);
-      const page = Number(url.searchParams.get("page") ?? 1);
-      const onIssue = this.#postedComments.filter((c) => c.path === route).map((c) => c.comment);
-      return { status: 200, body: onIssue.slice((page - 1) * perPage, page * perPage) };
     }
     match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(route);
     if (method === "PATCH" && match) {

@@ -85,6 +85,8 @@ export function defaultResult(name: string, input: Record<string, unknown>): unk
       return { task_key: input.task_key, status: input.status };
     case "task_management.add_comment":
       return { comment_id: "c1", url: null };
+    case "task_management.create_task":
+      return { key: "PROJ-2", url: "https://tracker.example/PROJ-2" };
     case "task_management.link_pull_request":
       return { linked: true };
     case "task_management.create_subtasks":
