@@ -137,10 +137,12 @@ async function drive(exec: RunExecution): Promise<RunOutcome> {
     exec.steps[step.name] = state;
     if (outcome.status !== "failed") continue;
     const error = outcome.error;
-    if (isUserFacingError(error)) {
+    // on_error: continue holds for every failure (a budget refusal, invalid model output, any
+    // user-facing error): the step is recorded failed with its error and the run goes on.
+    if (step.on_error === "continue") {
+      log.warn({ step: step.name, err: error }, "step failed; continuing as on_error: continue says");
+    } else if (isUserFacingError(error)) {
       failure = { code: error.code, message: error.message };
-    } else if (step.on_error === "continue") {
-      log.warn({ step: step.name }, "step failed; continuing as on_error: continue says");
     } else {
       const message = error instanceof Error ? error.message : String(error);
       failure = { code: "step_failed", message: `step "${step.name}" failed: ${message}` };
