@@ -23,6 +23,7 @@ export const versionControlActions = {
     }),
     output: pullRequestSchema,
     sideEffects: true,
+    delivers: true,
   },
   comment: {
     description: "Comments on an issue or a pull request.",
@@ -35,6 +36,7 @@ export const versionControlActions = {
     input: z.strictObject({ repository, branch: z.string().min(1) }),
     output: z.object({ deleted: z.boolean() }),
     sideEffects: true,
+    undoesDelivery: true,
   },
 } satisfies Record<string, ActionSpec>;
 
