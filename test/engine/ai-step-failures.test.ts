@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { StepModel } from "../../src/ai/step-model.ts";
 import { runLedger } from "../../src/budget/ledger.ts";
+import { markPaidFailure } from "../../src/engine/model-port.ts";
 import { getRun, listStepRuns } from "../../src/engine/run-store.ts";
 import { UserFacingError } from "../../src/errors.ts";
 import { openRunBudget, scriptedClient, scriptedSuite } from "../ai/harness.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
-import { recordingAdapters, registryFromTexts } from "./support/recording-ports.ts";
+import { recordingAdapters, recordingAgents, registryFromTexts } from "./support/recording-ports.ts";
 import { startRun } from "./support/start-run.ts";
 
 // The engine with the real model port (StepModel over the budgeted ModelClient and the scripted
@@ -122,5 +123,28 @@ ${classify("    on_error: continue")}
     expect(steps[0]).toMatchObject({ stepName: "classify", status: "failed", costUsdMicros: 3550 });
     const ledger = await runLedger(suite.test.db, runId);
     expect(ledger.map((row) => row.costMicros)).toEqual([3550]);
+  });
+
+  it("counts what an agent spent before it failed against the run and its max_cost_usd", async () => {
+    await suite.startApi();
+    const { runId, execute, model } = await start(`name: agent-paid${header}
+limits: { max_cost_usd: 0.5 }
+steps:
+  - name: develop
+    type: agent
+    agent: development
+    inputs: { task_key: "\${task_key}" }
+    on_error: continue
+  - name: notify
+    plugin: communication
+    action: notify
+    inputs: { message: never }
+`);
+    const { agents } = recordingAgents(() => {
+      throw markPaidFailure(new Error("the agent gave up after 12 turns"), 0.75);
+    });
+    const outcome = await execute({ model, agents });
+    expect(outcome.error?.code).toBe("budget_exceeded");
+    expect((await getRun(suite.test.db, runId))?.costUsdMicros).toBe(750_000);
   });
 });
