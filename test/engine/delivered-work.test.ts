@@ -1,9 +1,11 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadWorkflows } from "../../src/engine/load-workflows.ts";
-import { listStepRuns } from "../../src/engine/run-store.ts";
+import { getRun, listStepRuns } from "../../src/engine/run-store.ts";
 import { PartialEffectError } from "../../src/errors.ts";
 import { pluginCatalog } from "../../src/plugins/catalog.ts";
+import { renderProgressComment } from "../../src/runs/progress-comment.ts";
+import { pullRequestOf } from "../../src/runs/run-reporter.ts";
 import { openTestDatabase, type TestDatabase } from "../support/database.ts";
 import { recordingAdapters, recordingAgents, recordingModel } from "./support/recording-ports.ts";
 import { startRun } from "./support/start-run.ts";
@@ -89,6 +91,21 @@ describe("delivered work survives a later failure", () => {
         "main:open_pr": "rolled_back",
         "main:mark_in_review": "failed",
       });
+      const run = await getRun(database.db, runId);
+      const stepRuns = await listStepRuns(database.db, runId);
+      const definition = workflows.get(workflow);
+      if (!run || !definition) throw new Error("no run");
+      const pullRequest = pullRequestOf(definition, stepRuns);
+      expect(pullRequest).toEqual({ number: 7, url: "https://github.com/acme/app/pull/7" });
+      const progress = renderProgressComment({
+        appName: "ai-dev",
+        run,
+        stepNames: definition.definition.steps.map((s) => s.name),
+        stepRuns,
+        pullRequestUrl: pullRequest?.url,
+      });
+      expect(progress).toContain('**Stopped:** step "mark_in_review" failed: Jira answered 503');
+      expect(progress).toContain("The pull request stays open: https://github.com/acme/app/pull/7");
     });
   }
 
