@@ -16,3 +16,17 @@ export class UserFacingError extends Error {
 export function isUserFacingError(error: unknown): error is UserFacingError {
   return error instanceof UserFacingError;
 }
+
+/**
+ * A step failed after part of its work took effect: a branch was pushed, then an error. `outputs` says
+ * what exists (e.g. `{ branch }`), so the run's rollback can undo it like a finished step's. Agents and
+ * adapters throw it; the engine records the outputs with the failed step.
+ */
+export class PartialEffectError extends Error {
+  readonly outputs: Record<string, unknown>;
+  constructor(message: string, outputs: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "PartialEffectError";
+    this.outputs = outputs;
+  }
+}

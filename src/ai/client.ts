@@ -1,4 +1,4 @@
-import Anthropic from "@anthropic-ai/sdk";
+import Anthropic, { APIConnectionTimeoutError, APIUserAbortError } from "@anthropic-ai/sdk";
 import type {
   Message,
   MessageParam,
@@ -13,6 +13,7 @@ import { type Reservation, reserveBudget } from "../budget/reserve.ts";
 import { releaseReservation, settleModelCall } from "../budget/settle.ts";
 import type { AppConfig } from "../config/schema.ts";
 import type { Database } from "../db/schema.ts";
+import { markPaidFailure } from "../engine/model-port.ts";
 import type { Logger } from "../logging/logger.ts";
 import { type BreakpointOptions, withCacheBreakpoints } from "./cache-breakpoints.ts";
 import { costMicros, type ModelPrice, type PriceTable, priceOf } from "./pricing.ts";
@@ -26,6 +27,13 @@ import {
 } from "./retry.ts";
 import { estimateInputTokens } from "./token-estimate.ts";
 import { type CallUsage, usageFromResponse } from "./usage.ts";
+
+/** A reservation with the instant its hold stops counting (the sweeper may release it then). */
+interface Hold {
+  reservation: Reservation;
+  model: string;
+  expiresAt: Date;
+}
 
 /** Who pays for a call and where it goes in the ledger. */
 export interface CallContext {
@@ -175,7 +183,8 @@ export class ModelClient {
       request.cache ?? {},
     );
     const inputEstimate = estimateInputTokens(parts);
-    const { reservation, model } = await this.reserve(requestedModel, inputEstimate, request, context);
+    let hold = await this.reserve(requestedModel, inputEstimate, request, context);
+    const model = hold.model;
     const params: Anthropic.MessageCreateParamsNonStreaming = {
       model,
       max_tokens: request.maxTokens,
@@ -187,44 +196,61 @@ export class ModelClient {
     };
     const price = priceOf(this.options.prices, model);
     const fallbackFrom = model === requestedModel ? null : requestedModel;
+    const settled = { model, fallbackFrom, price };
+    // What earlier attempts of this call were charged (sent, then timed out): the result and a final
+    // error carry it, so the step counts it too.
+    let paidMicros = 0;
 
     for (let attempt = 1; ; attempt += 1) {
+      if (context.signal?.aborted) {
+        // Nothing was sent for this attempt: the hold goes back untouched.
+        await releaseReservation(this.options.db, hold.reservation, this.clock());
+        throw markPaidFailure(context.signal.reason, microsToUsd(paidMicros));
+      }
       try {
         const { message, requestId } = await send(params, context.signal);
         const usage = usageFromResponse(message.usage);
-        return await this.settle(reservation, context, {
-          model,
-          fallbackFrom,
+        const result = await this.settle(hold, context, {
+          ...settled,
           usage,
-          price,
           requestId,
           message,
           attempt,
         });
+        return {
+          ...result,
+          costMicros: result.costMicros + paidMicros,
+          costUsd: microsToUsd(result.costMicros + paidMicros),
+        };
       } catch (error) {
+        if (error instanceof SettlementError) throw markPaidFailure(error, microsToUsd(paidMicros));
         if (error instanceof PartialStreamError) {
-          await this.settle(reservation, context, {
-            model,
-            fallbackFrom,
+          const partial = await this.settle(hold, context, {
+            ...settled,
             usage: usageFromResponse(error.partial.usage),
-            price,
             requestId: error.requestId,
             message: error.partial,
             attempt,
           });
-          throw error.cause;
+          throw markPaidFailure(error.cause, microsToUsd(paidMicros + partial.costMicros));
+        }
+        if (wasSentUnreported(error)) {
+          // The request went out and may have been billed, but the API reported no usage: charge the
+          // hold's worst case, so the ledger never misses a call. A retry needs a hold of its own.
+          paidMicros += await this.chargeHold(hold, context, { ...settled, attempt, inputEstimate, request });
         }
         const wait =
           attempt < this.retry.maxAttempts && isRetryable(error) && !context.signal?.aborted
             ? retryDelayMs(error, attempt, this.retry, this.clock(), this.random)
             : undefined;
         if (wait === undefined) {
-          await releaseReservation(this.options.db, reservation, this.clock());
+          if (!wasSentUnreported(error))
+            await releaseReservation(this.options.db, hold.reservation, this.clock());
           log.warn(
-            { runId: context.runId, step: context.step, model, attempt, err: error },
+            { runId: context.runId, step: context.step, model, attempt, paidMicros, err: error },
             "model call failed",
           );
-          throw error;
+          throw markPaidFailure(error, microsToUsd(paidMicros));
         }
         log.info(
           { runId: context.runId, step: context.step, model, attempt, waitMs: wait },
@@ -233,11 +259,63 @@ export class ModelClient {
         try {
           await this.sleep(wait, context.signal);
         } catch (cancelled) {
-          await releaseReservation(this.options.db, reservation, this.clock());
-          throw cancelled;
+          if (!wasSentUnreported(error))
+            await releaseReservation(this.options.db, hold.reservation, this.clock());
+          throw markPaidFailure(cancelled, microsToUsd(paidMicros));
+        }
+        if (wasSentUnreported(error)) {
+          try {
+            hold = await this.reserve(model, inputEstimate, request, {
+              ...context,
+              fallbackModel: undefined,
+            });
+          } catch (refused) {
+            throw markPaidFailure(refused, microsToUsd(paidMicros));
+          }
         }
       }
     }
+  }
+
+  /**
+   * Charges a hold at its worst case: the call was sent and nothing said what it used. The ledger row
+   * counts the estimated input and all of max_tokens, so its tokens and cost are the reservation's.
+   */
+  private async chargeHold(
+    hold: Hold,
+    context: CallContext,
+    done: {
+      model: string;
+      fallbackFrom: string | null;
+      price: ModelPrice;
+      attempt: number;
+      inputEstimate: number;
+      request: CallRequest;
+    },
+  ): Promise<number> {
+    this.options.logger.warn(
+      {
+        runId: context.runId,
+        step: context.step,
+        reservationId: hold.reservation.id,
+        micros: hold.reservation.micros,
+      },
+      "model call sent without usage: charging its reservation",
+    );
+    await this.record(hold, context, {
+      model: done.model,
+      fallbackFrom: done.fallbackFrom,
+      requestId: null,
+      usage: {
+        inputTokens: done.inputEstimate,
+        outputTokens: done.request.maxTokens,
+        cacheWrite5mTokens: 0,
+        cacheWrite1hTokens: 0,
+        cacheReadTokens: 0,
+      },
+      costMicros: hold.reservation.micros,
+    });
+    return hold.reservation.micros;
   }
 
   /** Reserves the worst case of the requested model, or of the fallback when only that one fits. */
@@ -246,12 +324,13 @@ export class ModelClient {
     inputEstimate: number,
     request: CallRequest,
     context: CallContext,
-  ): Promise<{ reservation: Reservation; model: string }> {
+  ): Promise<Hold> {
     const candidates = [requestedModel, ...(context.fallbackModel ? [context.fallbackModel] : [])];
     let refusal: BudgetExceededError | undefined;
     for (const model of candidates) {
       const price = priceOf(this.options.prices, model);
       const now = this.clock();
+      const expiresAt = new Date(now.getTime() + this.reservationTtlMs);
       const outcome = await reserveBudget(this.options.db, {
         id: this.newId(),
         scopes: context.scopes,
@@ -259,7 +338,7 @@ export class ModelClient {
         tokens: inputEstimate + request.maxTokens,
         runId: context.runId,
         now,
-        expiresAt: new Date(now.getTime() + this.reservationTtlMs),
+        expiresAt,
       });
       if (outcome.ok) {
         if (model !== requestedModel) {
@@ -268,7 +347,7 @@ export class ModelClient {
             "budget low: using the fallback model",
           );
         }
-        return { reservation: outcome.reservation, model };
+        return { reservation: outcome.reservation, model, expiresAt };
       }
       refusal ??= new BudgetExceededError(outcome.refusal);
     }
@@ -280,7 +359,7 @@ export class ModelClient {
   }
 
   private async settle(
-    reservation: Reservation,
+    hold: Hold,
     context: CallContext,
     done: {
       model: string;
@@ -293,33 +372,7 @@ export class ModelClient {
     },
   ): Promise<CallResult> {
     const cost = costMicros(done.price, done.usage);
-    const outcome = await settleModelCall(this.options.db, reservation, {
-      idempotencyKey: `${context.idempotencyKey}/${reservation.id}`,
-      runId: context.runId,
-      step: context.step,
-      model: done.model,
-      requestedModel: done.fallbackFrom,
-      requestId: done.requestId,
-      inputTokens: done.usage.inputTokens,
-      outputTokens: done.usage.outputTokens,
-      cacheWrite5mTokens: done.usage.cacheWrite5mTokens,
-      cacheWrite1hTokens: done.usage.cacheWrite1hTokens,
-      cacheReadTokens: done.usage.cacheReadTokens,
-      costMicros: cost,
-      createdAt: this.clock(),
-    });
-    this.options.logger.info(
-      {
-        runId: context.runId,
-        step: context.step,
-        model: done.model,
-        requestId: done.requestId,
-        costMicros: cost,
-        usage: done.usage,
-        recorded: outcome.recorded,
-      },
-      "model call settled",
-    );
+    await this.record(hold, context, { ...done, costMicros: cost });
     return {
       message: done.message,
       model: done.model,
@@ -330,6 +383,91 @@ export class ModelClient {
       requestId: done.requestId,
       attempts: done.attempt,
     };
+  }
+
+  /**
+   * Writes a sent call to the ledger and its spend to the budgets. A failed write is retried with
+   * backoff for as long as the hold lasts, and the hold is never released meanwhile: the money was
+   * spent, so the budget keeps counting it until it is recorded. The write is idempotent (settle.ts),
+   * so a retry after a write whose answer was lost records it once.
+   */
+  private async record(
+    hold: Hold,
+    context: CallContext,
+    done: {
+      model: string;
+      fallbackFrom: string | null;
+      usage: CallUsage;
+      requestId: string | null;
+      costMicros: number;
+    },
+  ): Promise<void> {
+    const entry = {
+      idempotencyKey: `${context.idempotencyKey}/${hold.reservation.id}`,
+      runId: context.runId,
+      step: context.step,
+      model: done.model,
+      requestedModel: done.fallbackFrom,
+      requestId: done.requestId,
+      inputTokens: done.usage.inputTokens,
+      outputTokens: done.usage.outputTokens,
+      cacheWrite5mTokens: done.usage.cacheWrite5mTokens,
+      cacheWrite1hTokens: done.usage.cacheWrite1hTokens,
+      cacheReadTokens: done.usage.cacheReadTokens,
+      costMicros: done.costMicros,
+      createdAt: this.clock(),
+    };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const outcome = await settleModelCall(this.options.db, hold.reservation, entry);
+        this.options.logger.info(
+          {
+            runId: context.runId,
+            step: context.step,
+            model: done.model,
+            requestId: done.requestId,
+            costMicros: done.costMicros,
+            usage: done.usage,
+            recorded: outcome.recorded,
+          },
+          "model call settled",
+        );
+        return;
+      } catch (error) {
+        const delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+        const giveUp = this.clock().getTime() + delay >= hold.expiresAt.getTime();
+        this.options.logger.error(
+          {
+            runId: context.runId,
+            step: context.step,
+            reservationId: hold.reservation.id,
+            attempt,
+            giveUp,
+            err: error,
+          },
+          "model call settlement failed",
+        );
+        if (giveUp) throw new SettlementError(hold.reservation.id, error);
+        // Not cancellable: a cancelled run's spend must still be recorded.
+        await this.sleep(delay, undefined);
+      }
+    }
+  }
+}
+
+/** True for a call that may have reached the API but got no answer to read usage from. */
+function wasSentUnreported(error: unknown): boolean {
+  return error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError;
+}
+
+/** A sent call could not be written to the ledger while its hold lasted. */
+export class SettlementError extends Error {
+  constructor(reservationId: string, cause: unknown) {
+    super(
+      `a model call was made but could not be recorded (reservation ${reservationId}); its hold stays until it expires`,
+      { cause },
+    );
+    this.name = "SettlementError";
   }
 }
 

@@ -1,6 +1,11 @@
 import type { TextBlockParam } from "@anthropic-ai/sdk/resources/messages/messages";
 import { z } from "zod";
-import type { ModelPort, ModelStepRequest, ModelStepResult } from "../engine/model-port.ts";
+import {
+  type ModelPort,
+  type ModelStepRequest,
+  type ModelStepResult,
+  markPaidFailure,
+} from "../engine/model-port.ts";
 import { UserFacingError } from "../errors.ts";
 import type { ModelClient } from "./client.ts";
 
@@ -57,7 +62,14 @@ export class StepModel implements ModelPort {
       },
       costUsd: result.costUsd,
     };
-    if (request.jsonSchema) answer.json = parseStructuredAnswer(text, request.jsonSchema, request.stepName);
+    if (request.jsonSchema) {
+      try {
+        answer.json = parseStructuredAnswer(text, request.jsonSchema, request.stepName);
+      } catch (error) {
+        // The call was paid for: the step counts its cost even though its answer is unusable.
+        throw markPaidFailure(error, result.costUsd);
+      }
+    }
     return answer;
   }
 }

@@ -21,7 +21,20 @@ export interface LedgerEntry {
   createdAt: Date;
 }
 
-/** Everything a call read or wrote: what the token caps count. */
+/**
+ * How much one token read from the prompt cache counts against a token cap: its price weight, a tenth
+ * (every Claude model bills a cache read at 0.1 × its base input price). Token caps count what costs: an
+ * agent re-reads its whole conversation every turn, and counting those reads at full weight would stop
+ * a 30-turn run on a 30k-token prefix at about a tenth of its work for the price of one uncached turn.
+ */
+export const cacheReadTokenWeight = 0.1;
+
+/**
+ * What a call counts against a token cap: input, cache writes and output at full weight, cache reads at
+ * `cacheReadTokenWeight` (rounded up). A reservation holds every estimated input token at full weight,
+ * since nothing is known to be cached before the call, so a settlement never counts more than it held
+ * for the same input.
+ */
 export function ledgerTokens(
   entry: Pick<
     LedgerEntry,
@@ -33,7 +46,7 @@ export function ledgerTokens(
     entry.outputTokens +
     entry.cacheWrite5mTokens +
     entry.cacheWrite1hTokens +
-    entry.cacheReadTokens
+    Math.ceil(entry.cacheReadTokens * cacheReadTokenWeight)
   );
 }
 

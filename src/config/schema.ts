@@ -130,7 +130,15 @@ export const securitySchema = z
 export const limitsSchema = z
   .strictObject({
     max_cost_per_task: money.default(5).describe("US dollars one task may spend on the model."),
-    max_tokens_per_task: z.int().positive().default(50_000).describe("Tokens (in + out) one task may use."),
+    // 500,000 fits an agent run of ~30 turns on a 30k-token prefix (~233,000 counted tokens, plus its
+    // last turn's worst-case hold of ~90,000) with room for the other steps: test/budget/token-caps.test.ts.
+    max_tokens_per_task: z
+      .int()
+      .positive()
+      .default(500_000)
+      .describe(
+        "Tokens one task may use: input, cache writes and output count in full; a token read from the prompt cache counts as a tenth (its price weight), since an agent re-reads its conversation every turn.",
+      ),
     monthly_budget: money.default(500).describe("US dollars per calendar month (UTC) for the installation."),
   })
   .prefault({});

@@ -132,15 +132,18 @@ async function drive(exec: RunExecution): Promise<RunOutcome> {
     if (outcome.status === "interrupted") return (await stopBeforeStep(exec, step.name)) ?? interrupted(exec);
     const state: StepState = {
       status: outcome.status,
-      outputs: outcome.status === "succeeded" ? outcome.outputs : {},
+      // A failed step keeps the outputs of what it did before failing, so its rollback can undo it.
+      outputs: outcome.status === "succeeded" || outcome.status === "failed" ? (outcome.outputs ?? {}) : {},
     };
     exec.steps[step.name] = state;
     if (outcome.status !== "failed") continue;
     const error = outcome.error;
-    if (isUserFacingError(error)) {
+    // on_error: continue holds for every failure (a budget refusal, invalid model output, any
+    // user-facing error): the step is recorded failed with its error and the run goes on.
+    if (step.on_error === "continue") {
+      log.warn({ step: step.name, err: error }, "step failed; continuing as on_error: continue says");
+    } else if (isUserFacingError(error)) {
       failure = { code: error.code, message: error.message };
-    } else if (step.on_error === "continue") {
-      log.warn({ step: step.name }, "step failed; continuing as on_error: continue says");
     } else {
       const message = error instanceof Error ? error.message : String(error);
       failure = { code: "step_failed", message: `step "${step.name}" failed: ${message}` };
@@ -151,6 +154,7 @@ async function drive(exec: RunExecution): Promise<RunOutcome> {
     // The message is stored, and may be posted on the issue: no secret may be in it.
     failure = { ...failure, message: scrubSecrets(failure.message, exec.deps.secrets ?? []) };
     await setRunError(db, run.id, failure, exec.clock());
+    exec.failure = failure;
     if (!(await rollBack(exec))) return interrupted(exec);
     await finishRun(db, run.id, { status: "failed", now: exec.clock(), error: failure });
     log.info({ error: failure }, "run failed");

@@ -39,3 +39,24 @@ export interface ModelStepResult {
 export interface ModelPort {
   complete(request: ModelStepRequest): Promise<ModelStepResult>;
 }
+
+/**
+ * What a model call cost before it failed (an answer that is not the JSON asked for, a call aborted or
+ * timed out after it was sent). The ledger has charged it; the step must count it too, so the run's cost
+ * and the workflow's limits.max_cost_usd see it. Kept beside the error rather than in a wrapper, so the
+ * error keeps its class (a UserFacingError stays one).
+ */
+const paidBeforeFailure = new WeakMap<object, number>();
+
+/** Marks `error` as having cost `usd` (added to what it was already marked with); returns it. */
+export function markPaidFailure<E>(error: E, usd: number): E {
+  if (error !== null && typeof error === "object" && usd > 0) {
+    paidBeforeFailure.set(error, (paidBeforeFailure.get(error) ?? 0) + usd);
+  }
+  return error;
+}
+
+/** The cost a failed model call was charged, 0 when none. */
+export function paidCostOf(error: unknown): number {
+  return error !== null && typeof error === "object" ? (paidBeforeFailure.get(error) ?? 0) : 0;
+}

@@ -50,6 +50,8 @@ export interface RunExecution {
   steps: Record<string, StepState>;
   rollbackRows: Map<string, StepRunRecord>;
   costUsdMicros: number;
+  /** The run's failure once it is rolling back: rollback steps read it as `${run.error}`. */
+  failure?: { code: string; message: string } | undefined;
 }
 
 const slots = ["task_management", "version_control", "documentation", "communication"] as const;
@@ -60,7 +62,7 @@ export function expressionScope(exec: RunExecution): Record<string, unknown> {
     ...exec.variables,
     steps: exec.steps,
     context: exec.run.context,
-    run: { id: exec.run.id, workflow: exec.run.workflow },
+    run: { id: exec.run.id, workflow: exec.run.workflow, error: exec.failure?.message ?? "" },
     plugins: Object.fromEntries(slots.map((slot) => [slot, exec.deps.adapters[slot] !== undefined])),
   };
 }

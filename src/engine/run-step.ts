@@ -1,4 +1,4 @@
-import { isUserFacingError } from "../errors.ts";
+import { isUserFacingError, PartialEffectError } from "../errors.ts";
 import { scrubSecrets } from "../logging/logger.ts";
 import { backoffMs } from "./backoff.ts";
 import { stepOutputBindings } from "./check-workflow.ts";
@@ -17,7 +17,8 @@ import { type AnyStepDefinition, stepKindOf } from "./workflow-schema.ts";
 export type StepOutcome =
   | { status: "succeeded"; outputs: StepOutputs }
   | { status: "skipped" }
-  | { status: "failed"; error: unknown }
+  /** `outputs`: what a step that failed half-way had done (see PartialEffectError), for its rollback. */
+  | { status: "failed"; error: unknown; outputs?: StepOutputs }
   /** The run was stopped (shutdown, lost lease, cancel) mid-step: the row stays "running" for a resume. */
   | { status: "interrupted" };
 
@@ -157,17 +158,24 @@ async function executeStep(
         await exec.sleep(delay, exec.signal);
         continue;
       }
+      // What took effect before the failure is kept, with the variables it maps to, for the rollback.
+      const partial = error instanceof PartialEffectError ? error.outputs : undefined;
+      const variables = partial
+        ? { ...exec.variables, ...(await mappedVariables(exec, step, inputs, partial, { lenient: true })) }
+        : undefined;
       await finishStepRun(exec.db, {
         ...ref,
         status: "failed",
-        outputs: null,
+        outputs: partial ? redactForStorage(partial, secrets) : null,
         error: message,
         costUsdMicros,
         now: exec.clock(),
+        variables,
       });
+      if (variables) exec.variables = variables;
       exec.costUsdMicros += costUsdMicros;
-      log.error({ attempt, err: error }, "step failed");
-      return { status: "failed", error };
+      log.error({ attempt, err: error, partial: partial !== undefined }, "step failed");
+      return partial ? { status: "failed", error, outputs: partial } : { status: "failed", error };
     }
   }
 }
@@ -178,6 +186,7 @@ async function mappedVariables(
   step: AnyStepDefinition,
   inputs: Record<string, unknown>,
   outputs: StepOutputs,
+  options: { lenient?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   const values: Record<string, unknown> = {};
   if (stepKindOf(step) === "set") Object.assign(values, inputs);
@@ -187,6 +196,8 @@ async function mappedVariables(
     try {
       values[variable] = await resolveValue(exec.deps.workflows.liquid, expression, scope);
     } catch (cause) {
+      // Partial outputs lack some fields: the variables they can give are set, the others left out.
+      if (options.lenient) continue;
       throw new PermanentStepError(`outputs.${key} of step "${step.name}": ${(cause as Error).message}`, {
         cause,
       });

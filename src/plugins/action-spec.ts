@@ -13,6 +13,13 @@ export interface ActionSpec {
    * stores the result itself; a field of the result with that name would win.
    */
   resultName?: string;
+  /**
+   * True when the action hands finished work to people (opens a pull request). Once it succeeded the run
+   * has delivered: a later failure never undoes what the delivery stands on (see src/engine/rollback.ts).
+   */
+  delivers?: boolean;
+  /** True when the action can take delivered work away (deletes a branch): no rollback runs it after a delivery. */
+  undoesDelivery?: boolean;
 }
 
 /** What every adapter call receives besides its input. */

@@ -25,6 +25,7 @@ export const versionControlActions = {
     output: pullRequestSchema,
     sideEffects: true,
     resultName: "pull_request",
+    delivers: true,
   },
   comment: {
     description: "Comments on an issue or a pull request.",
@@ -65,6 +66,7 @@ export const versionControlActions = {
     input: z.strictObject({ repository, branch: z.string().min(1) }),
     output: z.object({ deleted: z.boolean() }),
     sideEffects: true,
+    undoesDelivery: true,
   },
 } satisfies Record<string, ActionSpec>;
 

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { approveRunBudget } from "../budget/approve.ts";
+import { approveRunBudget, describeRaised } from "../budget/approve.ts";
 import { capsForRun, openBudgets } from "../budget/caps.ts";
 import { formatUsd } from "../budget/money.ts";
 import { budgetSummary, renderBudgetSummary } from "../budget/summary.ts";
@@ -94,9 +94,15 @@ export function budgetCommands(deps: BudgetCommandDeps): BudgetCommands {
         repository: target.repository,
         target: `#${target.number}`,
         runId: run.id,
-        details: { amountUsd, previousCapUsd: approved.previousCapUsd, resumed },
+        details: { amountUsd, previousCapUsd: approved.previousCapUsd, raised: approved.raised, resumed },
       });
-      return `Approved: run \`${run.id}\` may now spend up to ${formatUsd(approved.runCapUsd)} (it was ${formatUsd(approved.previousCapUsd)}).${resumed ? " It starts now." : ""}`;
+      const tokens =
+        approved.runCapTokens === null ? "" : ` and ${approved.runCapTokens.toLocaleString("en-US")} tokens`;
+      const raised =
+        approved.raised.length > 0
+          ? ` Raised ${describeRaised(approved.raised)}.`
+          : " Its caps already allowed that, so nothing was raised.";
+      return `Approved: run \`${run.id}\` may now spend up to ${formatUsd(approved.runCapUsd)}${tokens}.${raised}${resumed ? " It starts now." : ""}`;
     },
   };
 }

@@ -58,6 +58,7 @@ export function renderProgressComment(view: ProgressView): string {
     out.push("", view.pullRequestUrl ? `Pull request: ${view.pullRequestUrl}` : "Finished.");
   } else if (run.status === "failed") {
     out.push("", `**Stopped:** ${run.errorMessage ?? "the run failed"}`);
+    if (view.pullRequestUrl) out.push("", `The pull request stays open: ${view.pullRequestUrl}`);
   } else if (run.status === "cancelled") {
     out.push("", "Cancelled on request; nothing more will be done in this run.");
   }

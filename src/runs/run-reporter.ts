@@ -95,7 +95,9 @@ export function pullRequestOf(
       .map((s) => s.name),
   );
   for (const step of stepRuns) {
-    if (!openers.has(step.stepName) || step.status !== "succeeded") continue;
+    // A pull request whose run failed later stays open (its step's rollback only reports the failure).
+    const opened = ["succeeded", "rolled_back", "rollback_failed"].includes(step.status);
+    if (!openers.has(step.stepName) || step.phase !== "main" || !opened) continue;
     const outputs = step.outputs as { number?: unknown; url?: unknown } | null;
     if (typeof outputs?.number === "number" && typeof outputs.url === "string") {
       return { number: outputs.number, url: outputs.url };

@@ -114,7 +114,7 @@ describe("run budgets", () => {
   it("raises one run's cap within the monthly budget, and refuses past it", async () => {
     const { scopes } = await openRun("approve-1", "acme/approve");
     const raised = await approveRunBudget(test.db, scopes, 6, now);
-    expect(raised).toEqual({ runCapUsd: 6, previousCapUsd: 2 });
+    expect(raised).toMatchObject({ runCapUsd: 6, previousCapUsd: 2 });
     const s = await states(scopes);
     expect(s.run.capMicros).toBe(6_000_000);
     expect(s.task.capMicros).toBe(6_000_000);

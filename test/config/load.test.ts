@@ -32,7 +32,7 @@ describe("global configuration", () => {
     expect(loaded.file).toBeUndefined();
     expect(loaded.config.limits).toEqual({
       max_cost_per_task: 5,
-      max_tokens_per_task: 50_000,
+      max_tokens_per_task: 500_000,
       monthly_budget: 500,
     });
     expect(loaded.config.security.trigger_label).toBe("ai-implement");

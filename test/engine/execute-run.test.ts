@@ -236,15 +236,15 @@ steps:
       - name: never
         type: fail
         inputs: { message: a skipped step is not rolled back }
-  - name: open_pr
-    plugin: version_control
-    action: open_pull_request
-    inputs: { repository: "\${repository}", head: ai/proj-1, base: main, title: Dark mode }
+  - name: page
+    plugin: documentation
+    action: update_page
+    inputs: { title: Dark mode, content: "# Dark mode" }
     rollback:
       - name: comment
         plugin: version_control
         action: comment
-        inputs: { repository: "\${repository}", number: "\${steps.open_pr.outputs.number}", body: Closing }
+        inputs: { repository: "\${repository}", number: 7, body: "Removing \${steps.page.outputs.url}" }
       - name: delete_branch
         plugin: version_control
         action: delete_branch
@@ -263,23 +263,23 @@ steps:
     expect(outcome).toMatchObject({ status: "failed", error: { code: "step_failed" } });
     expect(recording.calls.map((c) => `${c.slot}.${c.action}`)).toEqual([
       "task_management.update_status",
-      "version_control.open_pull_request",
+      "documentation.update_page",
       "communication.notify",
       "version_control.comment",
       "version_control.delete_branch",
       "task_management.update_status",
     ]);
-    expect(recording.calls[3]?.input).toMatchObject({ number: 7 });
+    expect(recording.calls[3]?.input).toMatchObject({ number: 7, body: "Removing https://docs.example/p1" });
     expect(recording.calls[5]?.input).toMatchObject({ status: "todo" });
     const steps = await listStepRuns(database.db, runId);
     const status = Object.fromEntries(steps.map((s) => [`${s.phase}:${s.stepName}`, s.status]));
     expect(status).toEqual({
       "main:mark": "rolled_back",
       "main:skipped": "skipped",
-      "main:open_pr": "rolled_back",
+      "main:page": "rolled_back",
       "main:notify": "failed",
-      "rollback:open_pr/comment": "succeeded",
-      "rollback:open_pr/delete_branch": "succeeded",
+      "rollback:page/comment": "succeeded",
+      "rollback:page/delete_branch": "succeeded",
       "rollback:mark/unmark": "succeeded",
     });
   });

@@ -170,7 +170,11 @@ describe("the worker", () => {
     expect(
       current.github
         .comments()
-        .some((c) => c.body.startsWith(`Approved: run \`${run.id}\` may now spend up to $5.00`)),
+        .some(
+          (c) =>
+            c.body.startsWith(`Approved: run \`${run.id}\` may now spend up to $5.00`) &&
+            c.body.includes("Raised this run's cap from $0.01 to $5.00; this task's cap from $0.01 to $5.00"),
+        ),
     ).toBe(true);
     const budget = await current.database.db
       .selectFrom("budgets")

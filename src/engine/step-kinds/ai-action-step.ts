@@ -1,4 +1,5 @@
 import { UserFacingError } from "../../errors.ts";
+import { paidCostOf } from "../model-port.ts";
 import { renderPrompt } from "../template.ts";
 import type { RollbackStepDefinition } from "../workflow-schema.ts";
 import { PermanentStepError, type StepContext, type StepOutputs } from "./step-context.ts";
@@ -26,18 +27,25 @@ export async function executeAiActionStep(
       cause,
     });
   }
-  const result = await ctx.model.complete({
-    runId: ctx.runId,
-    stepName: ctx.stepKey,
-    idempotencyKey: ctx.idempotencyKey,
-    system: rendered.system,
-    prompt: rendered.prompt,
-    jsonSchema: step.output_schema,
-    model: step.model,
-    fallbackModel: step.fallback_model,
-    maxTokens: step.max_tokens,
-    signal: ctx.signal,
-  });
+  const result = await ctx.model
+    .complete({
+      runId: ctx.runId,
+      stepName: ctx.stepKey,
+      idempotencyKey: ctx.idempotencyKey,
+      system: rendered.system,
+      prompt: rendered.prompt,
+      jsonSchema: step.output_schema,
+      model: step.model,
+      fallbackModel: step.fallback_model,
+      maxTokens: step.max_tokens,
+      signal: ctx.signal,
+    })
+    .catch((error: unknown) => {
+      // A call that failed after it was paid for (invalid JSON, a timed-out or aborted call) still
+      // counts against the run and the workflow's limits.max_cost_usd.
+      ctx.addCost(paidCostOf(error));
+      throw error;
+    });
   ctx.addCost(result.costUsd);
   if (!step.output_schema) return { text: result.text, model: result.model };
 

@@ -15,6 +15,8 @@
  *   { status, body, headers? }     an error answer: 429, 529, 500, 400 ... (body: object or string)
  *   { drop: true }                 the socket is destroyed without an answer (a dropped connection)
  *   { malformed: true }            200 with a body that is not JSON
+ *   { hang: true, sse? }           no answer until the client gives up (a timeout, an abort); with `sse`,
+ *                                  a stream that sends that text (e.g. message_start) and then stalls
  * A request with no step left gets a 500 whose message says so, and `unexpected` counts it.
  * Both `x-api-key` and `Authorization: Bearer` are accepted; a request with neither gets a 401.
  * With `simulateCache`, a reply's input and cache usage are computed from the request by
@@ -33,7 +35,8 @@ export type ScriptStep =
   | { sse: string }
   | { status: number; body: Json | string; headers?: Record<string, string> }
   | { drop: true }
-  | { malformed: true };
+  | { malformed: true }
+  | { hang: true; sse?: string };
 
 export interface RecordedRequest {
   method: string;
@@ -101,6 +104,14 @@ export async function startScriptedAnthropic(
           message: `scripted server: no step left for request ${served} to ${req.url}`,
         },
       });
+    }
+    if ("hang" in step) {
+      // Kept open until the client closes it (close() ends every connection left).
+      if (step.sse !== undefined) {
+        res.writeHead(200, { "content-type": "text/event-stream", "request-id": requestId });
+        res.write(step.sse);
+      }
+      return;
     }
     if ("drop" in step) {
       req.socket.destroy();
