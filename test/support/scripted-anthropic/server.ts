@@ -15,6 +15,7 @@
  *   { status, body, headers? }     an error answer: 429, 529, 500, 400 ... (body: object or string)
  *   { drop: true }                 the socket is destroyed without an answer (a dropped connection)
  *   { malformed: true }            200 with a body that is not JSON
+ *   { hold: true }                 never answered (a call that outlasts the test); closed with the server
  * A request with no step left gets a 500 whose message says so, and `unexpected` counts it.
  * Both `x-api-key` and `Authorization: Bearer` are accepted; a request with neither gets a 401.
  * With `simulateCache`, a reply's input and cache usage are computed from the request by
@@ -33,7 +34,8 @@ export type ScriptStep =
   | { sse: string }
   | { status: number; body: Json | string; headers?: Record<string, string> }
   | { drop: true }
-  | { malformed: true };
+  | { malformed: true }
+  | { hold: true };
 
 export interface RecordedRequest {
   method: string;
@@ -102,6 +104,7 @@ export async function startScriptedAnthropic(
         },
       });
     }
+    if ("hold" in step) return;
     if ("drop" in step) {
       req.socket.destroy();
       return;
