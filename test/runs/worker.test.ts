@@ -301,4 +301,41 @@ describe("the worker", () => {
     );
     expect(status).toContain("failed (gave up after retries)");
   });
+
+  it("lets a job that meets another worker's live lease wait, without using up retries or dead-lettering", {
+    timeout: 90_000,
+  }, async () => {
+    // Intake only: the run is queued and nothing executes it yet.
+    const intake = await startTestApp({ worker: true, executeRuns: false });
+    intake.github.roles.set("Codertocat", "write");
+    await intake.deliver("issues", labeled());
+    const number = issueNumber;
+    const queued = await waitFor(async () => runOf(intake, number), 30_000, "the run to be queued");
+    await intake.runtime.stop();
+    await intake.github.stop();
+    // Another worker holds the run, alive, for a few seconds more.
+    const heldUntil = new Date(Date.now() + 4_000);
+    await intake.database.db
+      .updateTable("runs")
+      .set({ status: "running", lease_owner: "other-worker", lease_expires_at: heldUntil, lease_epoch: 1 })
+      .where("id", "=", queued.id)
+      .execute();
+
+    // No retries at all: a job that counted its wait as a failure would dead-letter the run at once.
+    app = await startTestApp({
+      worker: true,
+      database: intake.database,
+      queue: { retryLimit: 0, retryDelaySeconds: 1 },
+    });
+    const run = await finishedRun(app, number);
+    expect({ status: run.status, error: run.error_code }).toEqual({ status: "succeeded", error: null });
+    expect(run.finished_at?.getTime()).toBeGreaterThanOrEqual(heldUntil.getTime());
+    const failures = await app.database.db
+      .selectFrom("audit_log")
+      .select("action")
+      .where("run_id", "=", run.id)
+      .where("action", "in", ["run.attempt_failed", "run.dead_lettered"])
+      .execute();
+    expect(failures).toEqual([]);
+  });
 });
