@@ -59,10 +59,11 @@ export interface RunWorker {
 
 /**
  * Executes queued runs: one pg-boss job per run, runs of one issue or PR one at a time (a /revise waits
- * for the run before it), at most max_concurrent_agents at once in this process. A job whose run cannot
- * finish (the process died, a worker holds its lease) is retried by pg-boss; one that keeps failing
- * lands in the dead-letter queue, and its run is marked failed where /status and the progress comment
- * show it.
+ * for the run before it), at most max_concurrent_agents at once in this process. A job whose worker
+ * died stops heartbeating and is retried elsewhere; a job that meets another worker's live lease, or
+ * whose run this worker released at shutdown, queues the run again and completes, so neither uses a
+ * retry. A job that keeps failing lands in the dead-letter queue, and its run is marked failed where
+ * /status and the progress comment show it.
  */
 export async function startRunWorker(deps: RunWorkerDeps): Promise<RunWorker> {
   const { boss } = deps.queue;

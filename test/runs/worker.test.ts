@@ -338,4 +338,37 @@ describe("the worker", () => {
       .execute();
     expect(failures).toEqual([]);
   });
+
+  it("/cancel stops a run in the middle of its executing step, and its progress comment says so", async () => {
+    const api = await startScriptedAnthropic();
+    try {
+      api.push({ hold: true }); // the model call would never end by itself
+      app = await startTestApp({
+        worker: true,
+        env: { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: "sk-ant-test-key" },
+      });
+      app.github.roles.set("Codertocat", "write");
+      app.github.repoConfigs.set("Codertocat/Hello-World", "workflows:\n  default: long-step\n");
+      await app.deliver("issues", labeled());
+      const number = issueNumber;
+      await waitFor(async () => (api.requests.length === 1 ? true : undefined), 30_000, "the model call");
+
+      const asked = Date.now();
+      expect(await app.deliver("issue_comment", comment("/cancel", number))).toBe(200);
+      const run = await finishedRun(app, number);
+      expect(Date.now() - asked).toBeLessThan(15_000);
+      expect(run.status).toBe("cancelled");
+      expect(run.error_message).toBe('the run was cancelled during step "plan", which was stopped');
+      const last = await app.github.waitForComment(
+        (body) => body.includes("· cancelled"),
+        "the progress comment to say the run was cancelled",
+      );
+      expect(last).toContain("- [x] `remember`");
+      expect(last).toContain("- [ ] `plan` (cancelled)");
+      expect(last).toContain("- [ ] `conclude`");
+      expect(last).toContain("Cancelled on request");
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
 });
