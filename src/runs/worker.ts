@@ -186,6 +186,8 @@ async function executeJob(
       log.info({ startAfter }, "run held by another worker's live lease; looking again later");
       return;
     }
+    // Parked for a budget approval meanwhile: /approve-budget queues it again.
+    if (!outcome.executed && outcome.status === "waiting") return;
     if (outcome.interruption === "lease_lost") {
       log.warn("run taken over by another worker; this job ends here");
       return;

@@ -317,7 +317,7 @@ describe("the worker", () => {
     const heldUntil = new Date(Date.now() + 4_000);
     await intake.database.db
       .updateTable("runs")
-      .set({ status: "running", lease_owner: "other-worker", lease_expires_at: heldUntil, lease_epoch: 1 })
+      .set({ status: "running", lease_owner: "other-worker", lease_expires_at: heldUntil })
       .where("id", "=", queued.id)
       .execute();
 
