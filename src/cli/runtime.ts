@@ -96,7 +96,11 @@ export async function startRuntime(
 ): Promise<Runtime> {
   const { settings, loaded, log } = context;
   const workflows = options.workflows ?? loadConfiguredWorkflows(context);
-  const queue = new RunQueue(database, { ...options.queue, supervise: options.worker });
+  const queue = new RunQueue(database, {
+    heartbeatSeconds: settings.runHeartbeatSeconds,
+    ...options.queue,
+    supervise: options.worker,
+  });
   await queue.start();
   const db = database.db;
   const isRegistered = settings.appId !== undefined && settings.privateKey !== undefined;
@@ -149,6 +153,10 @@ export async function startRuntime(
         ...polling,
         engineFor,
         threadFor,
+        // A run's lease lapses as soon as its job's heartbeat would: a dead worker's run is free to take
+        // by the time pg-boss gives its job to another worker.
+        leaseMs: settings.runHeartbeatSeconds * 1000,
+        shutdownGraceMs: settings.shutdownGraceSeconds * 1000,
       });
       stoppers.push(worker.stop);
     }
@@ -181,7 +189,8 @@ export async function startRuntime(
     stop: async () => {
       await server?.server.stop();
       for (const stop of stoppers) await stop();
-      await queue.stop();
+      // The workers already waited out their grace: whatever pg-boss still holds is retried elsewhere.
+      await queue.stop(2_000);
     },
   };
 }

@@ -35,7 +35,13 @@ export async function startApp(options: StartOptions, env: NodeJS.ProcessEnv = p
   if (lock && runtime.server) lock.announcePort(runtime.server.port);
 
   const stop = async (signal: string) => {
-    context.log.info({ signal }, "shutting down");
+    const graceMs = context.settings.shutdownGraceSeconds * 1000;
+    context.log.info({ signal, graceMs }, "shutting down");
+    // The workers stop their steps within the grace; this is the backstop if closing anything hangs.
+    setTimeout(() => {
+      context.log.error({ graceMs }, "shutdown took longer than the grace period; exiting");
+      process.exit(1);
+    }, graceMs + 5_000).unref();
     await runtime.stop();
     await database.close();
     lock?.release();

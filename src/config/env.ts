@@ -17,6 +17,8 @@ const envSchema = z.object({
     .enum(["true", "false", "1", "0", ""])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  AI_DEV_SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  AI_DEV_RUN_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).max(3600).default(30),
 });
 
 export interface ServerSettings {
@@ -32,6 +34,10 @@ export interface ServerSettings {
   logFormat: "json" | "pretty";
   production: boolean;
   dryRun: boolean;
+  /** On SIGTERM, how long running steps get to stop and be persisted before the process exits. */
+  shutdownGraceSeconds: number;
+  /** How long a worker may go silent before its runs are resumed by another worker. */
+  runHeartbeatSeconds: number;
 }
 
 export function serverSettingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
@@ -54,6 +60,8 @@ export function serverSettingsFromEnv(env: NodeJS.ProcessEnv): ServerSettings {
     logFormat: e.LOG_FORMAT ?? (production ? "json" : "pretty"),
     production,
     dryRun: e.DRY_RUN,
+    shutdownGraceSeconds: e.AI_DEV_SHUTDOWN_GRACE_SECONDS,
+    runHeartbeatSeconds: e.AI_DEV_RUN_HEARTBEAT_SECONDS,
   };
 }
 

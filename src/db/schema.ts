@@ -89,6 +89,8 @@ export interface RunsTable {
   cancel_requested_at: Date | null;
   lease_owner: string | null;
   lease_expires_at: Date | null;
+  /** Raised by every lease acquisition; the engine's writes are conditioned on it (fencing). */
+  lease_epoch: ColumnType<number, number | undefined, number>;
   created_at: ColumnType<Date, Date | undefined, Date>;
   started_at: Date | null;
   finished_at: Date | null;
@@ -110,6 +112,8 @@ export interface StepRunsTable {
   outputs: ColumnType<unknown, string | null, string | null>;
   error: string | null;
   cost_usd_micros: RunMicrosColumn;
+  /** The run's lease epoch when the current attempt started. */
+  lease_epoch: ColumnType<number, number | undefined, number>;
   started_at: ColumnType<Date, Date | undefined, Date>;
   finished_at: Date | null;
 }

@@ -8,6 +8,8 @@ export interface AgentCallContext {
   stepName: string;
   /** Stable across retries and resumes of the step: an agent that pushes uses it to push once. */
   idempotencyKey: string;
+  /** The run's lease epoch (raised by every takeover): refuse a caller older than one already seen. */
+  leaseEpoch: number;
   signal: AbortSignal;
   log: Logger;
 }

@@ -47,7 +47,12 @@ export async function rollBack(exec: RunExecution): Promise<boolean> {
       if (outcome.status === "failed") allUndone = false;
     }
     const status = allUndone ? "rolled_back" : "rollback_failed";
-    await setStepStatus(exec.db, { runId: exec.run.id, stepName: step.name, phase: "main" }, status);
+    await setStepStatus(
+      exec.db,
+      exec.fence,
+      { runId: exec.run.id, stepName: step.name, phase: "main" },
+      status,
+    );
     state.status = status;
     exec.log.info({ step: step.name, status }, "step rolled back");
   }

@@ -5,7 +5,7 @@ import type { PluginAdapters } from "../plugins/catalog.ts";
 import type { AgentPort } from "./agent-port.ts";
 import type { LoadedWorkflow, WorkflowRegistry } from "./loaded-workflow.ts";
 import type { ModelPort } from "./model-port.ts";
-import type { RunRecord, StepRunRecord } from "./run-store.ts";
+import type { Fence, RunRecord, StepRunRecord } from "./run-store.ts";
 
 /** What executeRun needs besides the database: everything that acts or decides time is passed in. */
 export interface ExecuteRunDeps {
@@ -21,8 +21,21 @@ export interface ExecuteRunDeps {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Aborts the run at the next safe point (shutdown); the run stays resumable. */
   signal?: AbortSignal;
-  /** How long a lease lasts without renewal; renewed every third of it while the run executes. */
+  /**
+   * How long a lease lasts without renewal (default 30 s): a dead worker's run can be taken over this
+   * long after its last heartbeat.
+   */
   leaseMs?: number;
+  /**
+   * How often the lease is renewed and a cancel request looked for while the run executes (default a
+   * third of leaseMs, at most 2 s, so /cancel stops a running step within seconds).
+   */
+  heartbeatMs?: number;
+  /**
+   * How long a stopped step (timeout, cancel, shutdown, lost lease) gets to end before it is given up
+   * on (default 20 s). No retry, rollback or other worker starts the step while it may still run.
+   */
+  stopGraceMs?: number;
   /** Secret values to scrub from stored step inputs and outputs (API keys, tokens). */
   secrets?: readonly string[];
   /** Called after each step is recorded (succeeded, failed or skipped), e.g. to update a progress comment. */
@@ -40,6 +53,8 @@ export interface RunExecution {
   db: Kysely<Database>;
   deps: ExecuteRunDeps;
   run: RunRecord;
+  /** This execution's hold on the run: every write to the run and its steps goes through it. */
+  fence: Fence;
   workflow: LoadedWorkflow;
   log: Logger;
   /** Aborted on shutdown, on a lost lease, or when a cancel request is seen. */

@@ -5,7 +5,9 @@ export type StepRunStatus =
   | "failed"
   | "skipped"
   | "rolled_back"
-  | "rollback_failed";
+  | "rollback_failed"
+  /** Stopped mid-way by /cancel. */
+  | "cancelled";
 export type StepPhase = "main" | "rollback";
 
 export function isFinished(status: RunStatus): boolean {

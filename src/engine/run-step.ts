@@ -8,7 +8,13 @@ import { redactForStorage } from "./redact.ts";
 import { evaluateCondition, resolveValue } from "./references.ts";
 import { expressionScope, type RunExecution } from "./run-execution.ts";
 import type { StepPhase } from "./run-status.ts";
-import { finishStepRun, insertSkippedStep, recordAttemptError, startStepRun } from "./run-store.ts";
+import {
+  finishStepRun,
+  insertSkippedStep,
+  LeaseLostError,
+  recordAttemptError,
+  startStepRun,
+} from "./run-store.ts";
 import { executeStepKind } from "./step-kinds/execute-step-kind.ts";
 import { PermanentStepError, type StepOutputs } from "./step-kinds/step-context.ts";
 import { withTimeout } from "./timeout.ts";
@@ -64,7 +70,7 @@ async function executeStep(
   try {
     const scope = expressionScope(exec);
     if (step.if !== undefined && !(await evaluateCondition(liquid, step.if, scope))) {
-      await insertSkippedStep(exec.db, {
+      await insertSkippedStep(exec.db, exec.fence, {
         ...ref,
         position: place.position,
         kind,
@@ -77,7 +83,7 @@ async function executeStep(
     inputs = (await resolveValue(liquid, step.inputs, scope)) as Record<string, unknown>;
   } catch (cause) {
     const error = new PermanentStepError(`step "${key}": ${(cause as Error).message}`, { cause });
-    await startStepRun(exec.db, {
+    await startStepRun(exec.db, exec.fence, {
       ...ref,
       position: place.position,
       kind,
@@ -85,7 +91,7 @@ async function executeStep(
       inputs: null,
       now: exec.clock(),
     });
-    await finishStepRun(exec.db, {
+    await finishStepRun(exec.db, exec.fence, {
       ...ref,
       status: "failed",
       outputs: null,
@@ -101,7 +107,7 @@ async function executeStep(
   const timeoutMs = step.timeout === undefined ? undefined : durationMs(step.timeout);
   let costUsdMicros = 0;
   for (let retry = 0; ; retry++) {
-    const attempt = await startStepRun(exec.db, {
+    const attempt = await startStepRun(exec.db, exec.fence, {
       ...ref,
       position: place.position,
       kind,
@@ -117,6 +123,7 @@ async function executeStep(
             runId: exec.run.id,
             stepKey: key,
             idempotencyKey,
+            leaseEpoch: exec.fence.epoch,
             signal,
             log,
             workflow: exec.workflow,
@@ -128,10 +135,10 @@ async function executeStep(
               costUsdMicros += Math.round(usd * 1_000_000);
             },
           }),
-        { ms: timeoutMs, parent: exec.signal, stepKey: key },
+        { ms: timeoutMs, parent: exec.signal, stepKey: key, graceMs: exec.deps.stopGraceMs },
       );
       const variables = { ...exec.variables, ...(await mappedVariables(exec, step, inputs, outputs)) };
-      await finishStepRun(exec.db, {
+      await finishStepRun(exec.db, exec.fence, {
         ...ref,
         status: "succeeded",
         outputs: redactForStorage(outputs, secrets),
@@ -145,6 +152,8 @@ async function executeStep(
       log.info({ attempt, costUsdMicros }, "step finished");
       return { status: "succeeded", outputs };
     } catch (error) {
+      // Another worker owns the run now: this one writes nothing more.
+      if (error instanceof LeaseLostError) throw error;
       if (exec.signal.aborted) {
         log.warn({ attempt, reason: String(exec.signal.reason) }, "step interrupted");
         return { status: "interrupted" };
@@ -154,7 +163,7 @@ async function executeStep(
       if (retry < retries && isRetryable(error)) {
         const delay = backoffMs(step.backoff, retry + 1);
         log.warn({ attempt, delayMs: delay, err: error }, "step failed; retrying");
-        await recordAttemptError(exec.db, ref, message);
+        await recordAttemptError(exec.db, exec.fence, ref, message);
         await exec.sleep(delay, exec.signal);
         continue;
       }
@@ -163,7 +172,7 @@ async function executeStep(
       const variables = partial
         ? { ...exec.variables, ...(await mappedVariables(exec, step, inputs, partial, { lenient: true })) }
         : undefined;
-      await finishStepRun(exec.db, {
+      await finishStepRun(exec.db, exec.fence, {
         ...ref,
         status: "failed",
         outputs: partial ? redactForStorage(partial, secrets) : null,

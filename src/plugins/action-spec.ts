@@ -28,6 +28,11 @@ export interface PluginCallContext {
   stepName: string;
   /** Stable across retries and resumes of the same step: an adapter that writes uses it to write once. */
   idempotencyKey: string;
+  /**
+   * The run's lease epoch, raised by every takeover of the run: an adapter that remembers the highest
+   * epoch it saw for a key can refuse a stale caller (a worker that lost the run but is still writing).
+   */
+  leaseEpoch: number;
   signal: AbortSignal;
   log: Logger;
 }

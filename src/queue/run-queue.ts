@@ -4,6 +4,8 @@ import type { AppDatabase } from "../db/connect.ts";
 import type { Database } from "../db/schema.ts";
 
 export const runQueueName = "runs";
+/** How long a run job's worker may go silent before its run is given to another worker. */
+export const defaultHeartbeatSeconds = 30;
 export const deadRunQueueName = "runs-dead";
 /** Triggers waiting to be authorized and turned into runs (see src/runs/trigger-event.ts). */
 export const intakeQueueName = "intake";
@@ -22,6 +24,12 @@ export interface IntakeJob {
 export interface RunQueueOptions {
   /** A job not finished within this many seconds is retried: longer than the longest allowed run. */
   expireInSeconds?: number;
+  /**
+   * A run job's worker heartbeats it every half of this; a job whose worker went silent this long
+   * (SIGKILL, a lost machine) is failed and retried by the supervisor of any live worker. pg-boss's
+   * minimum is 10.
+   */
+  heartbeatSeconds?: number;
   /** Attempts after the first before a job goes to the dead-letter queue. */
   retryLimit?: number;
   retryDelaySeconds?: number;
@@ -46,12 +54,23 @@ export class RunQueue {
     this.#options = {
       supervise: options.supervise ?? true,
       expireInSeconds: options.expireInSeconds ?? 4 * 60 * 60,
+      heartbeatSeconds: Math.max(10, options.heartbeatSeconds ?? defaultHeartbeatSeconds),
       retryLimit: options.retryLimit ?? 2,
-      retryDelaySeconds: options.retryDelaySeconds ?? 30,
+      // Short, so a crashed worker's run resumes within a minute or two (it doubles on every retry).
+      retryDelaySeconds: options.retryDelaySeconds ?? 5,
     };
     const appSchema = database.target.kind === "postgres" ? database.target.schema : undefined;
     this.schema = appSchema ? `${appSchema}_pgboss` : "pgboss";
-    const common = { schema: this.schema, schedule: false, supervise: this.#options.supervise };
+    // The supervisor fails jobs whose heartbeat stopped: it must look often enough for a dead worker's
+    // job to be noticed within about one heartbeat period.
+    const superviseSeconds = Math.max(1, Math.round(this.#options.heartbeatSeconds / 3));
+    const common = {
+      schema: this.schema,
+      schedule: false,
+      supervise: this.#options.supervise,
+      superviseIntervalSeconds: superviseSeconds,
+      monitorIntervalSeconds: superviseSeconds,
+    };
     if (database.pglite) {
       this.boss = new PgBoss({ ...common, db: fromPglite(database.pglite), backend: "pglite" });
     } else if (database.target.kind === "postgres") {
@@ -75,13 +94,30 @@ export class RunQueue {
       retryDelayMax: 15 * 60,
       deadLetter: deadIntakeQueueName,
     });
-    await this.boss.createQueue(runQueueName, {
+    const runQueue = {
       expireInSeconds: this.#options.expireInSeconds,
       retryLimit: this.#options.retryLimit,
       retryDelay: this.#options.retryDelaySeconds,
       retryBackoff: true,
-      deadLetter: deadRunQueueName,
+      retryDelayMax: 5 * 60,
+      heartbeatSeconds: this.#options.heartbeatSeconds,
+    };
+    await this.boss.createQueue(runQueueName, { ...runQueue, deadLetter: deadRunQueueName });
+    // createQueue leaves an existing queue as it was: bring one made by an older version up to date.
+    await this.boss.updateQueue(runQueueName, runQueue);
+  }
+
+  /**
+   * Queues another job for a run outside any transaction: to resume it at once after this worker let
+   * go of it (shutdown), or later when a live lease of another worker holds it. The job this worker
+   * holds then completes, so waiting never uses up its retries.
+   */
+  async requeue(job: RunJob, groupId: string | null | undefined, startAfter?: Date): Promise<void> {
+    const id = await this.boss.send(runQueueName, job, {
+      ...(groupId ? { group: { id: groupId } } : {}),
+      ...(startAfter ? { startAfter } : {}),
     });
+    if (!id) throw new Error(`pg-boss did not queue run ${job.runId} again`);
   }
 
   /**
@@ -107,8 +143,8 @@ export class RunQueue {
     return id;
   }
 
-  async stop(): Promise<void> {
+  async stop(timeoutMs = 10_000): Promise<void> {
     // close: false: the database belongs to the app, which closes it after the queue stops.
-    await this.boss.stop({ graceful: true, close: false, timeout: 10_000 });
+    await this.boss.stop({ graceful: true, close: false, timeout: timeoutMs });
   }
 }

@@ -4,7 +4,8 @@ import { requestCancel } from "../engine/run-store.ts";
 
 /**
  * Stops a run: one that has not started (queued, or waiting for a budget approval) ends now, since no
- * step boundary would ever come for a parked run; a running one stops at its next step boundary.
+ * step boundary would ever come for a parked run. A running one is asked to stop: its worker's heartbeat
+ * sees the request within seconds, stops the executing step, waits for it to end, and ends the run.
  */
 export async function cancelRun(
   db: Kysely<Database>,

@@ -18,7 +18,7 @@ export interface BudgetCommands {
   approve(target: BudgetTarget & { actor: string }, amountUsd: number): Promise<string>;
 }
 
-/** `/cancel`: ends every active run of the issue or PR (a running one at its next step boundary). */
+/** `/cancel`: ends every active run of the issue or PR (a running one within seconds, mid-step). */
 export async function cancelCommand(db: Kysely<Database>, target: TargetRef, actor: string): Promise<string> {
   const runs = (await runsForTarget(db, target)).filter((r) =>
     (activeStatuses as readonly string[]).includes(r.status),
@@ -35,7 +35,7 @@ export async function cancelCommand(db: Kysely<Database>, target: TargetRef, act
     });
   }
   const ids = runs.map((r) => `\`${r.id}\``).join(", ");
-  return `Cancelling ${ids}: a run that has not started ends now; a running one stops at its next step boundary, and its progress comment will say so.`;
+  return `Cancelling ${ids}: a run that has not started ends now; a running one stops its current step within seconds, and its progress comment will say so.`;
 }
 
 /** `/status`: the state of the newest runs, including a run that gave up after its retries. */

@@ -9,7 +9,7 @@ import { executeRun } from "../engine/execute-run.ts";
 import type { LoadedWorkflow, WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import type { ExecuteRunDeps } from "../engine/run-execution.ts";
 import { isFinished, type RunStatus } from "../engine/run-status.ts";
-import { finishRun } from "../engine/run-store.ts";
+import { finishUnleasedRun } from "../engine/run-store.ts";
 import { type Logger, scrubSecrets } from "../logging/logger.ts";
 import type { IssueThread } from "../plugins/issue-thread.ts";
 import { deadRunQueueName, type RunJob, type RunQueue, runQueueName } from "../queue/run-queue.ts";
@@ -42,23 +42,49 @@ export interface RunWorkerDeps {
   pollingIntervalSeconds?: number;
   /** How often expired budget reservations are released, in seconds. */
   sweepIntervalSeconds?: number;
+  /** How long a run's lease lasts without renewal (the engine's default when not given). */
+  leaseMs?: number;
+  /**
+   * On shutdown, how long running steps get to stop and be persisted before the worker lets go
+   * (default 30 s): two thirds of it for a stopped step to end, the rest to record it and release the run.
+   */
+  shutdownGraceMs?: number;
+}
+
+export interface RunWorker {
+  /**
+   * Stops taking jobs, aborts the running steps, waits for them to reach a safe point (at most the
+   * grace), and gives their runs back for another worker to resume at once.
+   */
+  stop(): Promise<void>;
 }
 
 /**
  * Executes queued runs: one pg-boss job per run, runs of one issue or PR one at a time (a /revise waits
- * for the run before it), at most max_concurrent_agents at once in this process. A job whose run cannot
- * finish (the process died, a worker holds its lease) is retried by pg-boss; one that keeps failing
- * lands in the dead-letter queue, and its run is marked failed where /status and the progress comment
- * show it.
+ * for the run before it), at most max_concurrent_agents at once in this process. A job whose worker
+ * died stops heartbeating and is retried elsewhere; a job that meets another worker's live lease, or
+ * whose run this worker released at shutdown, queues the run again and completes, so neither uses a
+ * retry. A job that keeps failing lands in the dead-letter queue, and its run is marked failed where
+ * /status and the progress comment show it.
  */
-export async function startRunWorker(deps: RunWorkerDeps): Promise<{ stop(): Promise<void> }> {
+export async function startRunWorker(deps: RunWorkerDeps): Promise<RunWorker> {
   const { boss } = deps.queue;
   const polling = { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 };
+  const graceMs = deps.shutdownGraceMs ?? 30_000;
+  const shutdown = new AbortController();
+  const inFlight = new Set<Promise<void>>();
   const workId = await boss.work<RunJob>(
     runQueueName,
     { ...polling, localConcurrency: deps.config.system.max_concurrent_agents, groupConcurrency: 1 },
     async ([job]) => {
-      if (job) await executeJob(deps, job);
+      if (!job) return;
+      const running = executeJob(deps, job, AbortSignal.any([job.signal, shutdown.signal]), graceMs);
+      inFlight.add(running);
+      try {
+        await running;
+      } finally {
+        inFlight.delete(running);
+      }
     },
   );
   const deadId = await boss.work<RunJob>(deadRunQueueName, polling, async ([job]) => {
@@ -79,13 +105,39 @@ export async function startRunWorker(deps: RunWorkerDeps): Promise<{ stop(): Pro
   return {
     stop: async () => {
       clearInterval(sweeper);
-      await boss.offWork(runQueueName, { id: workId, wait: true });
-      await boss.offWork(deadRunQueueName, { id: deadId, wait: true });
+      const deadline = Date.now() + graceMs;
+      // No new job from here on; then the running ones are stopped and given their grace.
+      const stopped = boss.offWork(runQueueName, { id: workId, wait: true });
+      shutdown.abort(new Error("the worker is shutting down"));
+      if (inFlight.size > 0) deps.log.info({ runs: inFlight.size, graceMs }, "stopping running steps");
+      const left = await withinDeadline(Promise.allSettled([...inFlight]), deadline);
+      if (left === "late")
+        deps.log.warn({ runs: inFlight.size }, "runs did not stop within the grace period");
+      // pg-boss completes the jobs of the handlers that returned; a job still held is retried elsewhere.
+      await withinDeadline(stopped, deadline);
+      await withinDeadline(boss.offWork(deadRunQueueName, { id: deadId, wait: true }), deadline);
     },
   };
 }
 
-async function executeJob(deps: RunWorkerDeps, job: Job<RunJob>): Promise<void> {
+async function withinDeadline(work: Promise<unknown>, deadline: number): Promise<"done" | "late"> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => "done" as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function executeJob(
+  deps: RunWorkerDeps,
+  job: Job<RunJob>,
+  signal: AbortSignal,
+  shutdownGraceMs: number,
+): Promise<void> {
   const { runId } = job.data;
   const log = deps.log.child({ runId, jobId: job.id, attempt: job.retryCount + 1 });
   try {
@@ -123,16 +175,35 @@ async function executeJob(deps: RunWorkerDeps, job: Job<RunJob>): Promise<void> 
       secrets: deps.secrets,
       log,
       workerId: deps.workerId,
-      signal: job.signal,
+      signal,
+      ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}),
+      stopGraceMs: Math.round((shutdownGraceMs * 2) / 3),
       onStepFinished: () => reporter.update(notes),
     });
+    if (outcome.heldUntil && !outcome.executed) {
+      // Another worker is executing the run: look again when its lease would lapse. This job completes,
+      // so waiting never uses up a retry nor dead-letters a run that is being executed.
+      const startAfter = new Date(Math.max(outcome.heldUntil.getTime(), Date.now()) + 1000);
+      await deps.queue.requeue(job.data, job.groupId, startAfter);
+      log.info({ startAfter }, "run held by another worker's live lease; looking again later");
+      return;
+    }
+    // Parked for a budget approval meanwhile: /approve-budget queues it again.
+    if (!outcome.executed && outcome.status === "waiting") return;
+    if (outcome.interruption === "lease_lost") {
+      log.warn("run taken over by another worker; this job ends here");
+      return;
+    }
     const ledger = await runLedger(deps.db, runId);
     await reporter.update(ledger.length > 0 ? [...notes, renderCostReport(ledger)] : notes);
+    if (outcome.interruption === "shutdown") {
+      // The run was released at a safe point: another worker resumes it now, not after an expiry.
+      await deps.queue.requeue(job.data, job.groupId);
+      log.info("run released at shutdown; queued again for another worker");
+      return;
+    }
     if (!isFinished(outcome.status)) {
-      // Interrupted (shutdown) or leased by a worker that may have died: let pg-boss try again later.
-      throw new Error(
-        outcome.executed ? "the run was interrupted and will resume" : "another worker holds the run's lease",
-      );
+      throw new Error(`the run stopped while ${outcome.status} and will be tried again`);
     }
   } catch (error) {
     await audit(deps.db, {
@@ -167,6 +238,7 @@ async function waitForApproval(deps: RunWorkerDeps, runId: string, message: stri
     .set({ status: "waiting", lease_owner: null, lease_expires_at: null, updated_at: new Date() })
     .where("id", "=", runId)
     .where("status", "in", ["queued", "running"])
+    .where((eb) => eb.or([eb("lease_owner", "is", null), eb("lease_expires_at", "<=", new Date())]))
     .execute();
   await audit(deps.db, { actor: "ai-dev", action: "run.waiting_for_budget", runId, details: { message } });
 }
@@ -248,7 +320,11 @@ async function markDeadLettered(deps: RunWorkerDeps, runId: string): Promise<voi
     code: "dead_lettered",
     message: `the run gave up after its retries; the last attempt failed with: ${lastError}. Label the issue again or comment /plan to start over.`,
   };
-  await finishRun(deps.db, runId, { status: "failed", now: new Date(), error });
+  if (!(await finishUnleasedRun(deps.db, runId, { status: "failed", now: new Date(), error }))) {
+    // A live lease holds it: another worker is executing the run, which must not be ended under it.
+    deps.log.warn({ runId }, "dead-lettered job of a run another worker executes; the run goes on");
+    return;
+  }
   await audit(deps.db, { actor: "ai-dev", action: "run.dead_lettered", runId, details: { lastError } });
   deps.log.error({ runId, lastError }, "run dead-lettered");
   try {

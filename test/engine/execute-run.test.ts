@@ -340,7 +340,11 @@ ${notifyStep}`);
     await acquireLease(database.db, runId, { owner: "other", now, until: new Date(now.getTime() + 60_000) });
     const recording = recordingAdapters();
     const outcome = await execute({ adapters: recording.adapters });
-    expect(outcome).toEqual({ status: "running", executed: false });
+    expect(outcome).toEqual({
+      status: "running",
+      executed: false,
+      heldUntil: new Date(now.getTime() + 60_000),
+    });
     expect(recording.calls).toHaveLength(0);
   });
 

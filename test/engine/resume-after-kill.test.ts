@@ -101,6 +101,8 @@ describe("a run interrupted by a killed process", () => {
         log: silentLog,
         workerId: "resumer",
         clock: () => later,
+        // The killed worker's step cannot still be running: no grace to wait out before resuming it.
+        stopGraceMs: 0,
       });
       expect(outcome).toEqual({ status: "succeeded", executed: true });
 

@@ -75,10 +75,12 @@ async function seedRun(db: Kysely<Database>, run: SeededRun): Promise<void> {
   // Each step starts a second after the last one finished and takes 2.5 s.
   const at = (seconds: number) => new Date(run.createdAt.getTime() + seconds * 1000);
   let clock = 0;
+  // Never leased, so its epoch is the initial 0.
+  const fence = { runId: run.id, epoch: 0 };
   for (const [position, step] of run.steps.entries()) {
     clock += 1;
     const started = at(clock);
-    await startStepRun(db, {
+    await startStepRun(db, fence, {
       runId: run.id,
       stepName: step.name,
       phase: "main",
@@ -88,7 +90,7 @@ async function seedRun(db: Kysely<Database>, run: SeededRun): Promise<void> {
       inputs: {},
       now: started,
     });
-    await finishStepRun(db, {
+    await finishStepRun(db, fence, {
       runId: run.id,
       stepName: step.name,
       phase: "main",
@@ -100,5 +102,5 @@ async function seedRun(db: Kysely<Database>, run: SeededRun): Promise<void> {
     });
     clock += 2.5;
   }
-  await finishRun(db, run.id, { ...run.finish, now: at(clock + 1) });
+  await finishRun(db, fence, { ...run.finish, now: at(clock + 1) });
 }

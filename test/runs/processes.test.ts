@@ -12,6 +12,8 @@ import { cleanEnv, repoRoot, spawnCli, waitFor } from "../support/cli.ts";
 import { isPostgresUnderTest, openTestDatabase, type TestDatabase } from "../support/database.ts";
 import { FakeGitHub } from "../support/fake-github.ts";
 import { freePort } from "../support/free-port.ts";
+import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
+import { startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
 import { testPrivateKey, webhookExample, webhookHeaders } from "../support/webhook-examples.ts";
 
 const children: ReturnType<typeof spawnCli>[] = [];
@@ -90,6 +92,42 @@ async function sharedDatabase(): Promise<{ env: NodeJS.ProcessEnv; test?: TestDa
   return { env: { DATA_DIR: dataDir } };
 }
 
+/** Queues runs of `workflow` for the given issue numbers through the real intake, on the shared database. */
+async function queueRuns(test: TestDatabase, workflow: string, numbers: number[]): Promise<void> {
+  const workflows = loadWorkflows({
+    dir: path.join(path.dirname(intakeConfig), "workflows"),
+    promptsDir: path.join(repoRoot, "prompts"),
+    catalog: pluginCatalog,
+  });
+  const queue = new RunQueue(test);
+  await queue.start();
+  const limits = { max_cost_per_task: 5, max_tokens_per_task: 50_000, monthly_budget: 500 };
+  for (const number of numbers) {
+    const deliveryId = randomUUID();
+    const outcome = await acceptRunRequest(
+      { db: test.db, queue, workflows },
+      deliveryId,
+      {
+        kind: "implement",
+        workflow,
+        label: "ai-implement",
+        trigger: {
+          source: "github",
+          deliveryId,
+          event: "issues.labeled",
+          actor: { login: "Codertocat", id: 1 },
+          installationId,
+          repository: { owner: "acme", name: "app", fullName: "acme/app" },
+          target: { kind: "issue", number, title: `Task ${number}`, body: "", url: "" },
+        },
+      },
+      limits,
+    );
+    expect(outcome.kind).toBe("queued");
+  }
+  await queue.stop();
+}
+
 describe("durable runs across processes", () => {
   it("runs the job of a delivery whose web process was killed right after answering 2xx", async () => {
     const shared = await sharedDatabase();
@@ -136,38 +174,8 @@ describe("durable runs across processes", () => {
       const test = shared.test as TestDatabase;
 
       // Queue 20 runs through the real intake, on the database the workers will share.
-      const workflows = loadWorkflows({
-        dir: path.join(path.dirname(intakeConfig), "workflows"),
-        promptsDir: path.join(repoRoot, "prompts"),
-        catalog: pluginCatalog,
-      });
-      const queue = new RunQueue(test);
-      await queue.start();
-      const limits = { max_cost_per_task: 5, max_tokens_per_task: 50_000, monthly_budget: 500 };
-      for (let number = 1; number <= 20; number++) {
-        const deliveryId = randomUUID();
-        const outcome = await acceptRunRequest(
-          { db: test.db, queue, workflows },
-          deliveryId,
-          {
-            kind: "implement",
-            workflow: "implement-issue",
-            label: "ai-implement",
-            trigger: {
-              source: "github",
-              deliveryId,
-              event: "issues.labeled",
-              actor: { login: "Codertocat", id: 1 },
-              installationId,
-              repository: { owner: "acme", name: "app", fullName: "acme/app" },
-              target: { kind: "issue", number, title: `Task ${number}`, body: "", url: "" },
-            },
-          },
-          limits,
-        );
-        expect(outcome.kind).toBe("queued");
-      }
-      await queue.stop();
+      const numbers = Array.from({ length: 20 }, (_, i) => i + 1);
+      await queueRuns(test, "implement-issue", numbers);
 
       const workers = [start(["worker"], env()), start(["worker"], env())];
       const finished = await waitFor(
@@ -194,4 +202,100 @@ describe("durable runs across processes", () => {
     },
     150_000,
   );
+});
+
+/**
+ * A run of long-step for one issue with worker A in its model call (which the scripted API never
+ * answers), and worker B started beside it; the API answers B's call. Heartbeats are short (pg-boss's
+ * minimum, 10 s) so a crash test waits seconds, not the production half-minute.
+ */
+async function runHeldMidStep(extraEnv: NodeJS.ProcessEnv) {
+  const shared = await sharedDatabase();
+  const api = await startScriptedAnthropic();
+  cleanups.push(() => api.close());
+  api.push({ hang: true }, { reply: anthropicFixture("messages.end_turn.json") });
+  const { env } = await harness(shared);
+  const test = shared.test as TestDatabase;
+  const workerEnv = env({
+    ANTHROPIC_BASE_URL: api.url,
+    ANTHROPIC_API_KEY: "sk-ant-test-key",
+    ...extraEnv,
+  });
+  await queueRuns(test, "long-step", [77]);
+  const a = start(["worker"], workerEnv);
+  await waitFor(async () => (api.requests.length === 1 ? true : undefined), 60_000, "worker A's model call");
+  const b = start(["worker"], workerEnv);
+  await waitFor(
+    async () => (b.output().includes('"msg":"database ready"') ? true : undefined),
+    60_000,
+    "worker B to start",
+  );
+  const finished = () =>
+    waitFor(
+      async () => {
+        const run = await test.db
+          .selectFrom("runs")
+          .selectAll()
+          .where("target_number", "=", 77)
+          .executeTakeFirst();
+        return run && ["succeeded", "failed", "cancelled"].includes(run.status) ? run : undefined;
+      },
+      120_000,
+      "the run to finish on worker B",
+    );
+  const steps = () =>
+    test.db
+      .selectFrom("step_runs")
+      .select(["step_name", "status", "attempt"])
+      .where("phase", "=", "main")
+      .orderBy("position")
+      .execute();
+  return { a, b, api, finished, steps };
+}
+
+describe.skipIf(!isPostgresUnderTest())("a worker that stops mid-step, on PostgreSQL", () => {
+  it("resumes a SIGKILLed worker's run on another worker within 2 minutes", async () => {
+    const { a, b, api, finished, steps } = await runHeldMidStep({ AI_DEV_RUN_HEARTBEAT_SECONDS: "10" });
+    const exited = new Promise((resolve) => a.child.on("close", resolve));
+    a.child.kill("SIGKILL");
+    await exited;
+    const killedAt = Date.now();
+
+    const run = await finished();
+    expect({ status: run.status, error: run.error_message }).toEqual({ status: "succeeded", error: null });
+    expect(Date.now() - killedAt).toBeLessThan(120_000);
+    expect(api.requests).toHaveLength(2);
+    // Only the step that was cut off ran again; the one before it was not repeated.
+    expect(await steps()).toEqual([
+      { step_name: "remember", status: "succeeded", attempt: 1 },
+      { step_name: "plan", status: "succeeded", attempt: 2 },
+      { step_name: "conclude", status: "succeeded", attempt: 1 },
+    ]);
+    expect(b.output()).toContain('"msg":"run succeeded"');
+  }, 240_000);
+
+  it("on SIGTERM exits within its grace period mid-step, and another worker finishes the run at once", async () => {
+    // Heartbeats of a minute: a resume that waited for an expiry would come too late for this test.
+    const { a, b, api, finished, steps } = await runHeldMidStep({
+      AI_DEV_RUN_HEARTBEAT_SECONDS: "60",
+      AI_DEV_SHUTDOWN_GRACE_SECONDS: "10",
+    });
+    const exited = new Promise<number | null>((resolve) => a.child.on("close", resolve));
+    const termAt = Date.now();
+    a.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(Date.now() - termAt).toBeLessThan(10_000);
+    expect(a.output()).toContain('"msg":"run released at shutdown; queued again for another worker"');
+
+    const run = await finished();
+    expect({ status: run.status, error: run.error_message }).toEqual({ status: "succeeded", error: null });
+    expect(Date.now() - termAt).toBeLessThan(45_000);
+    expect(api.requests).toHaveLength(2);
+    expect(await steps()).toEqual([
+      { step_name: "remember", status: "succeeded", attempt: 1 },
+      { step_name: "plan", status: "succeeded", attempt: 2 },
+      { step_name: "conclude", status: "succeeded", attempt: 1 },
+    ]);
+    expect(b.output()).toContain('"msg":"run succeeded"');
+  }, 240_000);
 });

@@ -376,4 +376,74 @@ describe("the worker", () => {
     // About 2,000 more tokens in the task, counted by every turn of the agent step.
     expect(withComments - bare).toBeGreaterThan(15 * 1_900);
   }, 90_000); // two runs' worth of polling on a shared machine
+
+  it("lets a job that meets another worker's live lease wait, without using up retries or dead-lettering", {
+    timeout: 90_000,
+  }, async () => {
+    // Intake only: the run is queued and nothing executes it yet.
+    const intake = await startTestApp({ worker: true, executeRuns: false });
+    intake.github.roles.set("Codertocat", "write");
+    await intake.deliver("issues", labeled());
+    const number = issueNumber;
+    const queued = await waitFor(async () => runOf(intake, number), 30_000, "the run to be queued");
+    await intake.runtime.stop();
+    await intake.github.stop();
+    // Another worker holds the run, alive, for a few seconds more.
+    const heldUntil = new Date(Date.now() + 4_000);
+    await intake.database.db
+      .updateTable("runs")
+      .set({ status: "running", lease_owner: "other-worker", lease_expires_at: heldUntil })
+      .where("id", "=", queued.id)
+      .execute();
+
+    // No retries at all: a job that counted its wait as a failure would dead-letter the run at once.
+    app = await startTestApp({
+      worker: true,
+      database: intake.database,
+      queue: { retryLimit: 0, retryDelaySeconds: 1 },
+    });
+    const run = await finishedRun(app, number);
+    expect({ status: run.status, error: run.error_code }).toEqual({ status: "succeeded", error: null });
+    expect(run.finished_at?.getTime()).toBeGreaterThanOrEqual(heldUntil.getTime());
+    const failures = await app.database.db
+      .selectFrom("audit_log")
+      .select("action")
+      .where("run_id", "=", run.id)
+      .where("action", "in", ["run.attempt_failed", "run.dead_lettered"])
+      .execute();
+    expect(failures).toEqual([]);
+  });
+
+  it("/cancel stops a run in the middle of its executing step, and its progress comment says so", async () => {
+    const api = await startScriptedAnthropic();
+    try {
+      api.push({ hang: true }); // the model call would never end by itself
+      app = await startTestApp({
+        worker: true,
+        env: { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: "sk-ant-test-key" },
+      });
+      app.github.roles.set("Codertocat", "write");
+      app.github.repoConfigs.set("Codertocat/Hello-World", "workflows:\n  default: long-step\n");
+      await app.deliver("issues", labeled());
+      const number = issueNumber;
+      await waitFor(async () => (api.requests.length === 1 ? true : undefined), 30_000, "the model call");
+
+      const asked = Date.now();
+      expect(await app.deliver("issue_comment", comment("/cancel", number))).toBe(200);
+      const run = await finishedRun(app, number);
+      expect(Date.now() - asked).toBeLessThan(15_000);
+      expect(run.status).toBe("cancelled");
+      expect(run.error_message).toBe('the run was cancelled during step "plan", which was stopped');
+      const last = await app.github.waitForComment(
+        (body) => body.includes("· cancelled"),
+        "the progress comment to say the run was cancelled",
+      );
+      expect(last).toContain("- [x] `remember`");
+      expect(last).toContain("- [ ] `plan` (cancelled)");
+      expect(last).toContain("- [ ] `conclude`");
+      expect(last).toContain("Cancelled on request");
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
 });

@@ -13,6 +13,7 @@ export async function executeAgentStep(
       runId: ctx.runId,
       stepName: ctx.stepKey,
       idempotencyKey: ctx.idempotencyKey,
+      leaseEpoch: ctx.leaseEpoch,
       signal: ctx.signal,
       log: ctx.log,
     })

@@ -36,6 +36,7 @@ export async function executePluginStep(
     runId: ctx.runId,
     stepName: ctx.stepKey,
     idempotencyKey: ctx.idempotencyKey,
+    leaseEpoch: ctx.leaseEpoch,
     signal: ctx.signal,
     log: ctx.log,
   });

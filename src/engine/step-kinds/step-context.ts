@@ -11,6 +11,11 @@ export interface StepContext {
   /** The step's name, or `parent/name` for a rollback step. */
   stepKey: string;
   idempotencyKey: string;
+  /**
+   * The run's lease epoch for this execution; raised by every takeover. Passed to side effects with the
+   * idempotency key, so an adapter can refuse a caller whose epoch is older than one it has seen.
+   */
+  leaseEpoch: number;
   /** Aborted on timeout, cancellation or shutdown. */
   signal: AbortSignal;
   log: Logger;

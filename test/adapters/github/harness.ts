@@ -14,6 +14,7 @@ export const callContext = (): PluginCallContext => ({
   runId: "run-1",
   stepName: "open-pr",
   idempotencyKey: "run-1:open-pr",
+  leaseEpoch: 1,
   signal: new AbortController().signal,
   log: createLogger({ level: "silent" }),
 });

@@ -21,6 +21,7 @@ export interface RecordedCall {
 export interface BehaviourContext {
   signal: AbortSignal;
   idempotencyKey: string;
+  leaseEpoch: number;
 }
 
 type Behaviour = (
@@ -40,10 +41,7 @@ export function recordingAdapters(behaviours: Record<string, Behaviour> = {}) {
   for (const [slot, actions] of Object.entries(pluginCatalog)) {
     adapters[slot] = {};
     for (const action of Object.keys(actions)) {
-      adapters[slot][action] = async (
-        input: Record<string, unknown>,
-        ctx: { idempotencyKey: string; signal: AbortSignal },
-      ) => {
+      adapters[slot][action] = async (input: Record<string, unknown>, ctx: BehaviourContext) => {
         const name = `${slot}.${action}`;
         calls.push({ slot, action, input, idempotencyKey: ctx.idempotencyKey });
         const count = (counts.get(name) ?? 0) + 1;
