@@ -25,6 +25,9 @@ export interface WebhookEndpointOptions {
   maxBytes?: number;
 }
 
+/** How long a refused oversized request's connection stays open, so its sender reads the 413. */
+const closeGraceMs = 1000;
+
 const decoder = new TextDecoder("utf-8", { fatal: false });
 
 /**
@@ -57,9 +60,10 @@ export function githubWebhookEndpoint(options: WebhookEndpointOptions) {
     const read = await readCappedBody(req, maxBytes);
     if (read.kind === "too_large") {
       log.warn({ maxBytes }, "webhook body over the size cap refused");
-      // Close the connection: the rest of the body is never read.
-      res.once("finish", () => req.destroy());
-      return answer(res, 413, { error: `the body is larger than ${maxBytes} bytes, GitHub's cap` }, true);
+      // The rest of the body is never read. Closing at once would reset the connection with the sender's
+      // data unread, and a reset can reach the sender before the answer does: close a moment later.
+      res.once("finish", () => setTimeout(() => req.socket.destroy(), closeGraceMs).unref());
+      return answer(res, 413, { error: `the body is larger than ${maxBytes} bytes, GitHub's cap` });
     }
     const text = decoder.decode(read.body);
     if (!(await receiver.verify(text, signature).catch(() => false))) {
@@ -145,12 +149,11 @@ function withoutTrailingSlash(path: string): string {
   return path.length > 1 ? path.replace(/\/+$/, "") : path;
 }
 
-function answer(res: ServerResponse, status: number, body: string | object, close = false): boolean {
+function answer(res: ServerResponse, status: number, body: string | object): boolean {
   const text = typeof body === "string" ? body : `${JSON.stringify(body)}\n`;
   res.writeHead(status, {
     "content-type": typeof body === "string" ? "text/plain" : "application/json",
     "content-length": Buffer.byteLength(text),
-    ...(close ? { connection: "close" } : {}),
   });
   res.end(text);
   return true;
