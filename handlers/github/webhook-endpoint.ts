@@ -67,6 +67,10 @@ export function githubWebhookEndpoint(options: WebhookEndpointOptions) {
     }
     const text = decoder.decode(read.body);
     if (!(await receiver.verify(text, signature).catch(() => false))) {
+      log.warn(
+        { deliveryId: header(req, "x-github-delivery") },
+        "webhook signature does not match: WEBHOOK_SECRET must be the GitHub App's webhook secret",
+      );
       return answer(res, 400, { error: "the signature does not match the body and the webhook secret" });
     }
 
