@@ -6,6 +6,7 @@ import { registerIssueHandlers } from "./issues.ts";
 import { registerPullRequestHandlers } from "./pull-request.ts";
 import { registerPullRequestReviewHandlers } from "./pull-request-review.ts";
 import { recordOnly } from "./record-only.ts";
+import { eventName } from "./trigger.ts";
 
 export type { GithubHandlerDeps } from "./deps.ts";
 
@@ -37,8 +38,6 @@ export function registerGithubHandlers(app: Probot, deps: GithubHandlerDeps): vo
   registerPullRequestHandlers(app, deps);
   registerInstallationHandlers(app, deps);
   app.onAny(async (context) => {
-    const action = (context.payload as { action?: string }).action;
-    if (!handledEvents.has(action ? `${context.name}.${action}` : context.name))
-      await recordOnly(context, deps);
+    if (!handledEvents.has(eventName(context))) await recordOnly(context, deps);
   });
 }

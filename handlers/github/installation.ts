@@ -1,14 +1,15 @@
 import type { Probot } from "probot";
 import { insertDelivery } from "../../src/runs/intake.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
+import { installationEventSchema, parsedPayload } from "./payload-schemas.ts";
 import { deliveryOf } from "./trigger.ts";
 
 /** `installation` events keep the installations table current: created, deleted, suspended, resumed. */
 export function registerInstallationHandlers(app: Probot, deps: GithubHandlerDeps): void {
   app.on("installation", async (context) => {
-    const { payload } = context;
+    const payload = parsedPayload(installationEventSchema, context);
     const { installation } = payload;
-    const account = installation.account as { login?: string; slug?: string; type?: string } | null;
+    const account = installation.account;
     const now = new Date();
     await deps.db.transaction().execute(async (trx) => {
       if (!(await insertDelivery(trx, deliveryOf(context)))) return;

@@ -2,6 +2,7 @@ import type { Probot } from "probot";
 import { parseSlashCommand } from "../../src/runs/slash-command.ts";
 import { acceptTrigger } from "./accept.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
+import { issueCommentCreatedSchema, parsedPayload } from "./payload-schemas.ts";
 import { recordOnly } from "./record-only.ts";
 import { githubTrigger } from "./trigger.ts";
 
@@ -11,7 +12,7 @@ import { githubTrigger } from "./trigger.ts";
  */
 export function registerIssueCommentHandlers(app: Probot, deps: GithubHandlerDeps): void {
   app.on("issue_comment.created", async (context) => {
-    const { payload } = context;
+    const payload = parsedPayload(issueCommentCreatedSchema, context);
     const command = parseSlashCommand(payload.comment.body);
     const kind = payload.issue.pull_request ? "pull_request" : "issue";
     const trigger = githubTrigger(context, payload, { kind, fields: payload.issue });

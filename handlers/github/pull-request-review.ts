@@ -1,22 +1,13 @@
-import type { Context, Probot } from "probot";
+import type { Probot } from "probot";
+import type { z } from "zod";
 import { isAppPullRequest } from "../../src/runs/run-queries.ts";
 import { acceptTrigger } from "./accept.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
+import { parsedPayload, reviewCommentCreatedSchema, reviewSubmittedSchema } from "./payload-schemas.ts";
 import { recordOnly } from "./record-only.ts";
-import { githubTrigger } from "./trigger.ts";
+import { type DeliveryContext, githubTrigger } from "./trigger.ts";
 
-interface ReviewTriggerPayload {
-  installation?: { id: number };
-  repository: { name: string; full_name: string; owner: { login: string } };
-  sender: { login: string; id: number; type: string };
-  pull_request: {
-    number: number;
-    title: string;
-    body?: string | null;
-    html_url: string;
-    head: { ref: string };
-  };
-}
+type ReviewTriggerPayload = z.infer<typeof reviewSubmittedSchema | typeof reviewCommentCreatedSchema>;
 
 /**
  * A review that requests changes, or a review comment, on a pull request this app opened asks for the
@@ -25,26 +16,22 @@ interface ReviewTriggerPayload {
  */
 export function registerPullRequestReviewHandlers(app: Probot, deps: GithubHandlerDeps): void {
   app.on("pull_request_review.submitted", async (context) => {
-    const { review } = context.payload;
+    const payload = parsedPayload(reviewSubmittedSchema, context);
+    const { review } = payload;
     if (review.state.toLowerCase() !== "changes_requested") return recordOnly(context, deps);
-    await acceptRevision(context, deps, context.payload, review.body ?? "", review.id);
+    await acceptRevision(context, deps, payload, review.body ?? "", review.id);
   });
 
   app.on("pull_request_review_comment.created", async (context) => {
-    const { comment } = context.payload;
+    const payload = parsedPayload(reviewCommentCreatedSchema, context);
+    const { comment } = payload;
     const instructions = `On \`${comment.path}\`${comment.line ? ` line ${comment.line}` : ""}:\n${comment.body}`;
-    await acceptRevision(
-      context,
-      deps,
-      context.payload,
-      instructions,
-      comment.pull_request_review_id ?? undefined,
-    );
+    await acceptRevision(context, deps, payload, instructions, comment.pull_request_review_id ?? undefined);
   });
 }
 
 async function acceptRevision(
-  context: Context,
+  context: DeliveryContext,
   deps: GithubHandlerDeps,
   payload: ReviewTriggerPayload,
   instructions: string,

@@ -4,6 +4,7 @@ import { cancelRun } from "../../src/runs/cancel-run.ts";
 import { insertDelivery } from "../../src/runs/intake.ts";
 import { activeStatuses } from "../../src/runs/run-queries.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
+import { parsedPayload, pullRequestClosedSchema } from "./payload-schemas.ts";
 import { deliveryOf } from "./trigger.ts";
 
 /**
@@ -13,7 +14,7 @@ import { deliveryOf } from "./trigger.ts";
  */
 export function registerPullRequestHandlers(app: Probot, deps: GithubHandlerDeps): void {
   app.on("pull_request.closed", async (context) => {
-    const { payload } = context;
+    const payload = parsedPayload(pullRequestClosedSchema, context);
     const repository = payload.repository.full_name;
     const number = payload.pull_request.number;
     const cancelled = await deps.db.transaction().execute(async (trx) => {

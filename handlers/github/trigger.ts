@@ -1,22 +1,21 @@
-import type { Context } from "probot";
+import type { DeliveryInfo } from "../../src/runs/intake.ts";
 import type { RunTrigger } from "../../src/runs/run-request.ts";
+import { type DeliveryContext, eventName } from "./event-name.ts";
+import { digestOf } from "./payload-digest.ts";
+import { deliveryFieldsSchema, parsedPayload, type TriggerPayload } from "./payload-schemas.ts";
 
-interface TriggerPayload {
-  installation?: { id: number };
-  repository: { name: string; full_name: string; owner: { login: string }; default_branch?: string };
-  sender: { login: string; id: number; type: string };
-}
+export { type DeliveryContext, eventName } from "./event-name.ts";
 
 interface TargetFields {
   number: number;
   title: string;
-  body?: string | null;
+  body?: string | null | undefined;
   html_url: string;
 }
 
-/** The fields every GitHub trigger shares, read once from a verified payload. */
+/** The fields every GitHub trigger shares, read once from a verified and shape-checked payload. */
 export function githubTrigger(
-  context: Context,
+  context: DeliveryContext,
   payload: TriggerPayload,
   target: { kind: "issue" | "pull_request"; fields: TargetFields },
 ): RunTrigger | undefined {
@@ -44,25 +43,16 @@ export function githubTrigger(
   };
 }
 
-/** What every delivery has, whether it came through a typed handler or onAny. */
-export interface DeliveryContext {
-  id: string;
-  name: string;
-  payload: unknown;
-}
-
-export function eventName(context: DeliveryContext): string {
-  const action = (context.payload as { action?: string }).action;
-  return action ? `${context.name}.${action}` : context.name;
-}
-
-export function deliveryOf(context: DeliveryContext) {
-  const payload = context.payload as { installation?: { id: number }; repository?: { full_name: string } };
+/** The delivery as it is recorded; throws RejectedPayload when even these few fields are malformed. */
+export function deliveryOf(context: DeliveryContext): DeliveryInfo {
+  const payload = parsedPayload(deliveryFieldsSchema, context);
+  const digest = digestOf(context.payload);
   return {
     id: context.id,
-    source: "github" as const,
+    source: "github",
     event: eventName(context),
     installationId: payload.installation?.id ?? null,
     repository: payload.repository?.full_name ?? null,
+    ...(digest ? { digest } : {}),
   };
 }

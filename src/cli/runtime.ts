@@ -6,6 +6,7 @@ import { Probot } from "probot";
 import { githubAccess } from "../../adapters/github/installations.ts";
 import { githubIssueThread } from "../../adapters/github/issue-thread.ts";
 import { type GithubHandlerDeps, registerGithubHandlers } from "../../handlers/github/index.ts";
+import { githubWebhookEndpoint } from "../../handlers/github/webhook-endpoint.ts";
 import type { AppDatabase } from "../db/connect.ts";
 import { loadWorkflows } from "../engine/load-workflows.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
@@ -178,6 +179,8 @@ export async function startRuntime(
         runsApiHandler({ db, tokens: options.apiTokens ?? [] }),
       ],
       app: (app) => registerGithubHandlers(app, handlerDeps),
+      webhookEndpoint: (webhooks, path) =>
+        githubWebhookEndpoint({ receiver: webhooks, path, deps: handlerDeps }),
     });
     mode = server.mode;
   }

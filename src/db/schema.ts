@@ -21,6 +21,10 @@ export interface DeliveriesTable {
   installation_id: ColumnType<string | null, number | string | null | undefined, never>;
   repository: string | null;
   received_at: Generated<Date>;
+  /** SHA-256 of the raw body (hex); unique, so a replayed body is recognised. */
+  digest: ColumnType<string | null, string | null | undefined, never>;
+  /** Why a signed delivery was refused; null when it was accepted. */
+  rejected_reason: ColumnType<string | null, string | null | undefined, never>;
 }
 export type Delivery = Selectable<DeliveriesTable>;
 export type NewDelivery = Insertable<DeliveriesTable>;

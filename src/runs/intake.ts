@@ -21,7 +21,17 @@ export interface DeliveryInfo {
   event: string;
   installationId: number | null;
   repository: string | null;
+  /** SHA-256 of the raw body (hex), when the body is known: a repeat under a new id is a replay. */
+  digest?: string;
+  /** Set for a signed delivery that was refused (a payload of an unexpected shape): why. */
+  rejectedReason?: string;
 }
+
+/**
+ * How a delivery was recorded. A redelivery (GitHub's "Redeliver") repeats the id; a replay repeats
+ * the body under a new id. Neither starts anything.
+ */
+export type DeliveryRecord = "recorded" | "duplicate_delivery" | "replayed_payload";
 
 /**
  * The webhook's whole job once the signature is checked: the delivery and the trigger's intake job are
@@ -33,9 +43,10 @@ export async function acceptTriggerEvent(
   deps: Pick<IntakeDeps, "db" | "queue">,
   delivery: DeliveryInfo,
   event: TriggerEvent,
-): Promise<"accepted" | "duplicate_delivery"> {
+): Promise<"accepted" | Exclude<DeliveryRecord, "recorded">> {
   return await deps.db.transaction().execute(async (trx) => {
-    if (!(await insertDelivery(trx, delivery))) return "duplicate_delivery" as const;
+    const recorded = await recordDelivery(trx, delivery);
+    if (recorded !== "recorded") return recorded;
     await deps.queue.enqueueIntake(trx, { deliveryId: delivery.id, event });
     return "accepted" as const;
   });
@@ -133,8 +144,17 @@ export async function acceptRunRequest(
   });
 }
 
-/** Records a delivery; false when it is a repeat (the id is the primary key). */
+/** Records a delivery; false when it is a repeat (the same id, or the same body under a new id). */
 export async function insertDelivery(db: Kysely<Database>, delivery: DeliveryInfo): Promise<boolean> {
+  return (await recordDelivery(db, delivery)) === "recorded";
+}
+
+/**
+ * Records a delivery once. The id is the primary key and the body's digest is unique, so a conflict on
+ * either inserts nothing; a replay (a known body under a new id) is written to the audit log, as the
+ * only trace of that id.
+ */
+export async function recordDelivery(db: Kysely<Database>, delivery: DeliveryInfo): Promise<DeliveryRecord> {
   const inserted = await db
     .insertInto("deliveries")
     .values({
@@ -143,9 +163,30 @@ export async function insertDelivery(db: Kysely<Database>, delivery: DeliveryInf
       event: delivery.event,
       installation_id: delivery.installationId,
       repository: delivery.repository,
+      digest: delivery.digest ?? null,
+      rejected_reason: delivery.rejectedReason ?? null,
     })
-    .onConflict((oc) => oc.column("id").doNothing())
+    .onConflict((oc) => oc.doNothing())
     .returning("id")
     .executeTakeFirst();
-  return inserted !== undefined;
+  if (inserted) return "recorded";
+  const byId = await db
+    .selectFrom("deliveries")
+    .select("id")
+    .where("id", "=", delivery.id)
+    .executeTakeFirst();
+  if (byId || delivery.digest === undefined) return "duplicate_delivery";
+  const first = await db
+    .selectFrom("deliveries")
+    .select("id")
+    .where("digest", "=", delivery.digest)
+    .executeTakeFirst();
+  await audit(db, {
+    actor: null,
+    action: "delivery.replayed",
+    repository: delivery.repository,
+    deliveryId: delivery.id,
+    details: { event: delivery.event, digest: delivery.digest, firstDeliveryId: first?.id ?? null },
+  });
+  return "replayed_payload";
 }

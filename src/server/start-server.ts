@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -6,6 +7,8 @@ import type { ServerSettings } from "../config/env.ts";
 import type { Logger } from "../logging/logger.ts";
 
 type Handler = Parameters<Server["addHandler"]>[0];
+type ProbotWebhooks = Probot["webhooks"];
+type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 export interface StartServerOptions {
   settings: ServerSettings;
@@ -14,6 +17,12 @@ export interface StartServerOptions {
   handlers: Handler[];
   /** The GitHub App itself; only loaded when the app is registered (APP_ID and a private key). */
   app: ApplicationFunction;
+  /**
+   * The webhook path's handler, built on Probot's webhooks (its secret and the app's handlers). It
+   * takes the place of @octokit/webhooks' node middleware, which buffers any body whole and answers a
+   * handler's error with 500 and the error's text.
+   */
+  webhookEndpoint: (webhooks: ProbotWebhooks, path: string) => WebhookHandler;
 }
 
 export interface StartedServer {
@@ -47,7 +56,7 @@ export async function startServer(options: StartServerOptions): Promise<StartedS
     ...(settings.host ? { host: settings.host } : {}),
     webhookPath: settings.webhookPath,
     log,
-    Probot: Probot.defaults(probotDefaults),
+    Probot: withWebhookEndpoint(Probot.defaults(probotDefaults), options.webhookEndpoint),
   });
   for (const handler of options.handlers) server.addHandler(handler);
   if (isRegistered) {
@@ -68,6 +77,22 @@ export async function startServer(options: StartServerOptions): Promise<StartedS
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : settings.port;
   return { server, mode: isRegistered ? "app" : "setup", port };
+}
+
+/**
+ * Probot's Server puts the probot's getNodeMiddleware() first among its handlers, ahead of any added
+ * one: overriding it is how the webhook path gets our endpoint (size cap, error mapping) in both modes.
+ */
+function withWebhookEndpoint(
+  Base: typeof Probot,
+  endpoint: StartServerOptions["webhookEndpoint"],
+): typeof Probot {
+  return class extends Base {
+    override async getNodeMiddleware(): Promise<WebhookHandler> {
+      await this.ready();
+      return endpoint(this.webhooks, this.webhookPath);
+    }
+  } as typeof Probot;
 }
 
 type SetupAppFactory = (options: {

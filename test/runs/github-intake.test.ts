@@ -169,10 +169,14 @@ describe("one trigger, one run", () => {
   it("gives one active run for labeled → unlabeled → labeled within a second", async () => {
     app.github.roles.set("Codertocat", "write");
     const unlabeled = { ...labeled(), action: "unlabeled" };
+    // Labeled again, the issue has changed since (GitHub sends its new updated_at): not a replay.
+    const relabeled = labeled();
+    const relabeledIssue = relabeled.issue as { updated_at?: string };
+    relabeledIssue.updated_at = "2019-05-15T15:21:00Z";
     const statuses = await Promise.all([
       deliverAndSettle("issues", labeled()),
       app.deliver("issues", unlabeled),
-      deliverAndSettle("issues", labeled()),
+      deliverAndSettle("issues", relabeled),
     ]);
 
     expect(statuses).toEqual([200, 200, 200]);
@@ -230,7 +234,11 @@ describe("reviews on the app's pull requests", () => {
       .set({ status: "succeeded" })
       .where("id", "=", revisions[0]!.id)
       .execute();
-    expect(await deliverAndSettle("pull_request_review_comment", comment)).toBe(200);
+    // Another comment of that review (the same body again would be a replay, which starts nothing anyway).
+    const later = structuredClone(comment) as typeof comment & { comment: { id: number } };
+    later.comment.id += 1;
+    later.comment.body = "And the test too";
+    expect(await deliverAndSettle("pull_request_review_comment", later)).toBe(200);
     expect(await runsOf(pullNumber)).toHaveLength(1);
     expect(await auditOf("trigger.duplicate", `pull#${pullNumber}`)).toHaveLength(2);
   });

@@ -200,6 +200,8 @@ describe("the worker", () => {
 
     const again = labeled();
     again.issue.number = number;
+    // Labeled again later: the issue's updated_at has moved, so the body is not a replay of the first.
+    (again.issue as { updated_at?: string }).updated_at = "2019-05-15T15:30:00Z";
     await current.deliver("issues", again);
     const fresh = await waitFor(
       async () => {
