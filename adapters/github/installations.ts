@@ -9,6 +9,7 @@ import type { GithubAccess } from "../../src/plugins/github-access.ts";
 export function githubAccess(probot: Probot): GithubAccess {
   return {
     client: (installationId) => probot.auth(installationId),
+    appClient: () => probot.auth(),
     async repoConfig(installationId, owner, repo) {
       const octokit = await probot.auth(installationId);
       const { config } = await octokit.config.get({ owner, repo, path: ".github/ai-dev.yml" });

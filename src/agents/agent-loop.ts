@@ -70,6 +70,8 @@ export interface AgentLoopOptions {
     calls: ToolUseBlock[];
     results: ToolResultBlockParam[];
     events: ToolEvent[];
+    /** What the step has paid so far, turns before a resume included. */
+    costUsd: number;
   }) => Promise<void>;
 }
 
@@ -134,7 +136,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
       options.onToolEvents?.(events);
       state.messages.push({ role: "user", content: results });
       await save();
-      await options.onTurn?.({ turn: state.turn, calls: pending, results, events });
+      await options.onTurn?.({ turn: state.turn, calls: pending, results, events, costUsd });
       continue;
     }
     if (state.turn >= options.limits.maxTurns) return finish("max_turns");

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { diffFindings } from "./diff-check.ts";
 import { gitClient, gitEnv } from "./git-client.ts";
@@ -45,6 +45,14 @@ export interface Workspace {
   /** Stages every change, refuses it on a blocked path or secret, commits; null when nothing changed. */
   commit(input: CommitInput): Promise<string | null>;
   push(options?: { force?: boolean }): Promise<void>;
+  /** The worktree's changes against the commit it started at, untracked files included, as a binary diff. */
+  snapshot(): Promise<{ diff: string; baseCommit: string | null }>;
+  /** Puts a snapshot's changes back (a resumed run on a fresh worktree). */
+  restore(snapshot: { diff: string; baseCommit: string | null }): Promise<void>;
+  /** The paths the run changed so far (added, modified or deleted), against the commit it started at. */
+  changedFiles(): Promise<string[]>;
+  /** A file of the repository's default branch as fetched (e.g. `.github/ai-dev.yml`); null when absent. */
+  defaultBranchFile(relPath: string): Promise<string | null>;
   /**
    * Ends the run's use of its worktree and deletes the mirror's local branch (the pushed branch stays on
    * the remote); the checkout is wiped and parked for the repository's next run (see worktree-pool.ts).
@@ -107,6 +115,13 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
   const worktreeGit = (extra: Record<string, string> = {}, token?: string) =>
     gitClient(dir, { ...worktreeEnv(gitDir, dir, token), ...extra });
   let pushedSha: string | null = null;
+  const startCommit = (await worktreeGit().revparse(["HEAD"])).trim();
+  // Staging everything (untracked files too) is how both a snapshot and a commit see the whole change.
+  const stagedDiff = async (args: string[]) => {
+    const git = worktreeGit();
+    await git.raw(["add", "--all"]);
+    return await git.raw(["diff", "--cached", "--no-renames", "--no-ext-diff", "--no-color", ...args, startCommit]);
+  };
 
   return {
     dir,
@@ -181,6 +196,38 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
         `refs/heads/${branch}:refs/heads/${branch}`,
       ]);
       pushedSha = (await worktreeGit().revparse(["HEAD"])).trim();
+    },
+
+    async snapshot() {
+      return { diff: await stagedDiff(["--binary"]), baseCommit: startCommit };
+    },
+
+    async restore(snapshot) {
+      if (!snapshot.diff.trim()) return;
+      const git = worktreeGit();
+      if (snapshot.baseCommit && snapshot.baseCommit !== startCommit) {
+        // The base moved on the remote since the checkpoint: the diff applies to the commit it was taken on.
+        await git.raw(["reset", "--quiet", "--hard", snapshot.baseCommit]);
+      }
+      const file = path.join(path.dirname(dir), `.${path.basename(dir)}.restore.diff`);
+      writeFileSync(file, snapshot.diff);
+      try {
+        await git.raw(["apply", "--binary", "--index", "--whitespace=nowarn", file]);
+      } finally {
+        rmSync(file, { force: true });
+      }
+    },
+
+    async changedFiles() {
+      return (await stagedDiff(["--name-only", "-z"])).split("\0").filter(Boolean);
+    },
+
+    async defaultBranchFile(relPath) {
+      try {
+        return await mirrorGit.raw(["show", `refs/remotes/origin/${defaultBranch}:${relPath}`]);
+      } catch {
+        return null;
+      }
     },
 
     async remove() {

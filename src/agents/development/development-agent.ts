@@ -1,5 +1,6 @@
 import type { TextBlockParam } from "@anthropic-ai/sdk/resources/messages/messages";
 import { z } from "zod";
+import { markPaidFailure } from "../../engine/model-port.ts";
 import { UserFacingError } from "../../errors.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { taskSchema } from "../../plugins/task-management.ts";
@@ -33,13 +34,19 @@ export interface DevelopmentWorkspace {
   readonly branch: string;
   readonly defaultBranch: string;
   /** The repository's own settings from `.github/ai-dev.yml` on the default branch. */
-  readonly settings: { commands: { setup?: string; test?: string; lint?: string }; instructions?: string };
+  readonly settings: {
+    commands: { setup?: string | undefined; test?: string | undefined; lint?: string | undefined };
+    instructions?: string;
+  };
   snapshot(): Promise<{ diff: string; baseCommit: string | null }>;
   restore(snapshot: { diff: string; baseCommit: string | null }): Promise<void>;
-  /** Paths changed against the base and the diff of them, as a commit would hold them. */
-  changes(): Promise<{ files: string[]; diff: string }>;
-  /** Commits every change with the message and pushes the branch (never the default branch). */
-  commitAndPush(message: string): Promise<{ commit: string }>;
+  /** Paths changed against the commit the run started at. */
+  changedFiles(): Promise<string[]>;
+  /**
+   * Commits every change with the message (refusing blocked paths and secrets with a UserFacingError)
+   * and pushes the branch, never the default branch.
+   */
+  commitAndPush(message: string, coAuthor: string | undefined): Promise<{ commit: string }>;
   release(): Promise<void>;
 }
 
@@ -57,13 +64,11 @@ export interface DevelopmentPorts {
   /** The starting context: the repository's instructions and map for this task, within a token budget. */
   startingContext(request: {
     dir: string;
-    taskText: string;
+    task: { title: string; body: string };
     instructions: string | undefined;
   }): Promise<string>;
   /** The tools for this worktree (src/agents/tools). */
   toolbox(request: { dir: string }): Promise<Toolbox>;
-  /** Why a diff must not be committed (blocked paths, secrets); empty when it may. */
-  diffProblems(changes: { files: string[]; diff: string }): string[];
   /** The system prompt (rules) and first message, rendered from prompts/code-generation.liquid. */
   instructions(input: DevelopmentInput, branch: string): Promise<{ system: string; task: string }>;
   model: AgentLoopOptions["client"];
@@ -171,10 +176,9 @@ export async function runDevelopmentAgent(
       }
     }
     const prompt = await ports.instructions(input, workspace.branch);
-    const taskText = [input.task.title, input.task.description, input.plan].join("\n");
     const context = await ports.startingContext({
       dir: workspace.dir,
-      taskText,
+      task: { title: input.task.title, body: [input.task.description, input.plan].filter(Boolean).join("\n\n") },
       instructions: workspace.settings.instructions,
     });
     const system: TextBlockParam[] = [
@@ -208,8 +212,9 @@ export async function runDevelopmentAgent(
           if (Array.isArray(saved.events)) progress.events = saved.events as ToolEvent[];
         },
       },
-      onTurn: async ({ turn }) => {
+      onTurn: async ({ turn, costUsd }) => {
         progress.turns = turn;
+        progress.costUsd = costUsd;
         await report();
       },
     });
@@ -219,18 +224,11 @@ export async function runDevelopmentAgent(
 
     progress.checks = await runChecks(workspace, ports.runCommand, call.signal);
     await report();
-    const changes = await workspace.changes();
-    if (changes.files.length === 0) {
+    const changedFiles = await workspace.changedFiles();
+    if (changedFiles.length === 0) {
       throw new UserFacingError(
         "no_changes",
         `the development agent made no change (${loop.stop === "end_turn" ? "it says" : stopWords[loop.stop]}): ${loop.summary.slice(0, 500) || "no summary"}`,
-      );
-    }
-    const problems = ports.diffProblems(changes);
-    if (problems.length > 0) {
-      throw new UserFacingError(
-        "unsafe_diff",
-        `the change was not committed: ${problems.join("; ")}. Nothing was pushed.`,
       );
     }
     const incomplete = loop.stop !== "end_turn";
@@ -241,8 +239,8 @@ export async function runDevelopmentAgent(
         summary: loop.summary,
         runId: call.runId,
         incomplete,
-        coAuthor: input.requested_by,
       }),
+      input.requested_by,
     );
     return {
       branch: workspace.branch,
@@ -250,7 +248,7 @@ export async function runDevelopmentAgent(
       summary: incomplete
         ? `${loop.summary}\n\nThe agent stopped before it finished: ${stopWords[loop.stop]}${loop.budgetMessage ? ` (${loop.budgetMessage})` : ""}. What remains: see the task; \`/revise continue\` picks the work up on this branch.`
         : loop.summary,
-      changed_files: changes.files,
+      changed_files: changedFiles,
       draft: incomplete || !checksPassed,
       incomplete,
       checks: checkSummary(progress.checks),
@@ -259,6 +257,9 @@ export async function runDevelopmentAgent(
       turns: loop.turns,
       costUsd: loop.costUsd,
     };
+  } catch (error) {
+    // What the model was paid before the failure still counts for the run and the workflow's cap.
+    throw markPaidFailure(error, progress.costUsd);
   } finally {
     await workspace.release();
   }

@@ -15,7 +15,7 @@ export interface CheckResult {
  * sandbox with no network.
  */
 export async function runChecks(
-  workspace: { dir: string; settings: { commands: { test?: string; lint?: string } } },
+  workspace: { dir: string; settings: { commands: { test?: string | undefined; lint?: string | undefined } } },
   run: CommandRunner,
   signal: AbortSignal,
 ): Promise<CheckResult[]> {
