@@ -13,6 +13,7 @@ import { type JiraHttp, type JiraHttpOptions, jiraHttp } from "./client.ts";
 import type { JiraConfig } from "./config.ts";
 import {
   type JiraIssue,
+  jiraCommentListSchema,
   jiraCommentSchema,
   jiraCreatedSchema,
   jiraIssueSchema,
@@ -27,6 +28,8 @@ export interface JiraAdapterOptions extends Omit<JiraHttpOptions, "connection"> 
 }
 
 export type JiraTaskManagement = TaskManagementAdapter & TaskCreator;
+
+const commentPropertyKey = "ai-dev.step";
 
 const issueKey = /^[A-Z][A-Z0-9_]+-\d+$/;
 
@@ -127,16 +130,38 @@ export function jiraTaskManagement(options: JiraAdapterOptions): JiraTaskManagem
 
     async add_comment({ task_key, body }, ctx) {
       const key = checkedKey(task_key);
+      const path = `issue/${encodeURIComponent(key)}/comment`;
+      const url = (id: string) => `${browse(key)}?focusedCommentId=${id}`;
+      // Each comment carries the step's idempotency key as an entity property: a retried step finds the
+      // first attempt's comment among the newest ones instead of posting it twice.
+      const recent = jiraCommentListSchema.parse(
+        await http.send(
+          `read the comments of ${key}`,
+          { path, searchParams: { expand: "properties", orderBy: "-created", maxResults: "50" } },
+          ctx.signal,
+        ),
+      );
+      const mine = recent.comments.find((c) =>
+        (c.properties ?? []).some(
+          (p) =>
+            p.key === commentPropertyKey && (p.value as { key?: unknown } | null)?.key === ctx.idempotencyKey,
+        ),
+      );
+      if (mine) return { comment_id: mine.id, url: url(mine.id) };
       const data = await http.send(
         `comment on ${key}`,
-        { method: "POST", path: `issue/${encodeURIComponent(key)}/comment`, body: { body: richText(body) } },
+        {
+          method: "POST",
+          path,
+          body: {
+            body: richText(body),
+            properties: [{ key: commentPropertyKey, value: { key: ctx.idempotencyKey } }],
+          },
+        },
         ctx.signal,
       );
       const comment = jiraCommentSchema.parse(data);
-      return {
-        comment_id: comment.id,
-        url: `${browse(key)}?focusedCommentId=${comment.id}`,
-      };
+      return { comment_id: comment.id, url: url(comment.id) };
     },
 
     async link_pull_request({ task_key, pull_request_url, title }, ctx) {

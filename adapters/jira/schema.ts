@@ -35,3 +35,12 @@ export const jiraTransitionsSchema = z.object({
 export const jiraCreatedSchema = z.object({ id: z.string(), key: z.string() });
 
 export const jiraCommentSchema = z.object({ id: z.string() });
+
+export const jiraCommentListSchema = z.object({
+  comments: z.array(
+    z.object({
+      id: z.string(),
+      properties: z.array(z.object({ key: z.string(), value: z.unknown() })).optional(),
+    }),
+  ),
+});

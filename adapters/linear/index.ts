@@ -9,7 +9,8 @@ import {
   type TaskCreator,
   type TaskManagementAdapter,
 } from "../../src/plugins/task-management.ts";
-import { type VendorCallOptions, type VendorFailure, vendorCall } from "../vendor-call.ts";
+import { idempotentUuid } from "../idempotent-id.ts";
+import { isVendorNotFound, type VendorCallOptions, type VendorFailure, vendorCall } from "../vendor-call.ts";
 import type { LinearConfig } from "./config.ts";
 import * as q from "./queries.ts";
 import * as s from "./schema.ts";
@@ -143,10 +144,23 @@ export function linearTaskManagement(options: LinearAdapterOptions): LinearTaskM
 
     async add_comment({ task_key, body }, ctx) {
       const key = checkedKey(task_key);
+      // The comment's id comes from the step's idempotency key: a retried step finds the first attempt's.
+      const id = idempotentUuid(ctx.idempotencyKey);
+      const existing = await send(
+        `look for this step's comment on ${key}`,
+        q.commentByIdQuery,
+        { id },
+        s.linearCommentByIdSchema,
+        ctx.signal,
+      ).catch((error: unknown) => {
+        if (isVendorNotFound(error)) return undefined;
+        throw error;
+      });
+      if (existing) return { comment_id: existing.comment.id, url: existing.comment.url ?? null };
       const data = await send(
         `comment on ${key}`,
         q.createCommentMutation,
-        { input: { issueId: key, body } },
+        { input: { id, issueId: key, body } },
         s.linearCommentSchema,
         ctx.signal,
       );

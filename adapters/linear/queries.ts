@@ -48,3 +48,7 @@ export const createAttachmentMutation = `mutation AiDevAttachment($input: Attach
 export const createIssueMutation = `mutation AiDevCreateIssue($input: IssueCreateInput!) {
   issueCreate(input: $input) { success issue { id identifier url } }
 }`;
+
+export const commentByIdQuery = `query AiDevCommentById($id: String!) {
+  comment(id: $id) { id url }
+}`;

@@ -63,3 +63,7 @@ export const linearCreatedIssueSchema = z
     }),
   })
   .transform((d) => ({ success: d.issueCreate.success, entity: d.issueCreate.issue }));
+
+export const linearCommentByIdSchema = z.object({
+  comment: z.object({ id: z.string(), url: z.string().nullish() }),
+});

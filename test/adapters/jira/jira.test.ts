@@ -137,6 +137,9 @@ describe("Jira task management", () => {
   it("comments in ADF on Cloud", async () => {
     const bodies: unknown[] = [];
     nock(site)
+      .get("/rest/api/3/issue/KAN-3/comment")
+      .query({ expand: "properties", orderBy: "-created", maxResults: "50" })
+      .reply(200, fixture("comments.json"))
       .post("/rest/api/3/issue/KAN-3/comment", (body) => {
         bodies.push(body);
         return true;
@@ -181,13 +184,27 @@ describe("Jira task management", () => {
             },
           ],
         },
+        properties: [{ key: "ai-dev.step", value: { key: "run-1:open-pr" } }],
       },
     ]);
+  });
+
+  it("finds a retried step's comment by its idempotency property instead of posting it twice", async () => {
+    const listed = fixture("comments.json");
+    listed.comments[0].properties = [{ key: "ai-dev.step", value: { key: "run-1:open-pr" } }];
+    const scope = nock(site).get("/rest/api/3/issue/KAN-3/comment").query(true).reply(200, listed);
+    const jira = jiraTaskManagement({ settings: cloudSettings() });
+    const result = await jira.add_comment({ task_key: "KAN-3", body: "Done" }, callContext());
+    expect(result).toEqual({ comment_id: "10000", url: `${site}/browse/KAN-3?focusedCommentId=10000` });
+    expect(scope.isDone()).toBe(true);
   });
 
   it("comments in wiki markup on Data Center", async () => {
     const bodies: unknown[] = [];
     nock(dataCenter)
+      .get("/rest/api/2/issue/KAN-3/comment")
+      .query(true)
+      .reply(200, { comments: [], maxResults: 50, total: 0, startAt: 0 })
       .post("/rest/api/2/issue/KAN-3/comment", (body) => {
         bodies.push(body);
         return true;
@@ -195,7 +212,12 @@ describe("Jira task management", () => {
       .reply(201, { ...fixture("comment.json"), body: "Done" });
     const jira = jiraTaskManagement({ settings: dcSettings() });
     await jira.add_comment({ task_key: "KAN-3", body: "## Done\n\nSee `main`." }, callContext());
-    expect(bodies).toEqual([{ body: "h2. Done\n\nSee {{main}}." }]);
+    expect(bodies).toEqual([
+      {
+        body: "h2. Done\n\nSee {{main}}.",
+        properties: [{ key: "ai-dev.step", value: { key: "run-1:open-pr" } }],
+      },
+    ]);
   });
 
   it("links a pull request as a remote link keyed by its URL and fills custom_fields.pr_url", async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
+import { idempotentUuid } from "../../../adapters/idempotent-id.ts";
 import { linearConfigSchema } from "../../../adapters/linear/config.ts";
 import { linearTaskManagement } from "../../../adapters/linear/index.ts";
 import { UserFacingError } from "../../../src/errors.ts";
@@ -79,6 +80,7 @@ describe("Linear task management", () => {
 
   it("comments in Markdown and attaches the pull request by its URL", async () => {
     const seen: GraphqlBody[] = [];
+    operation("query AiDevCommentById", fixture("error.not-found.json"), seen);
     operation("mutation AiDevComment", fixture("comment-create.json"), seen);
     operation("mutation AiDevAttachment", fixture("attachment-create.json"), seen);
     const linear = linearTaskManagement({ settings });
@@ -92,8 +94,11 @@ describe("Linear task management", () => {
       { task_key: "WEB-44", pull_request_url: pr, title: "Fix the outage" },
       callContext(),
     );
+    const id = idempotentUuid("run-1:open-pr");
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(seen.map((b) => b.variables)).toEqual([
-      { input: { issueId: "WEB-44", body: "**Done**: cost $0.42" } },
+      { id },
+      { input: { id, issueId: "WEB-44", body: "**Done**: cost $0.42" } },
       { input: { issueId: "WEB-44", url: pr, title: "Fix the outage" } },
     ]);
   });
@@ -162,5 +167,29 @@ describe("Linear task management", () => {
     );
     expect(task.key).toBe("WEB-44");
     expect(waits).toEqual([3000]);
+  });
+
+  it("reads Linear's RATELIMITED GraphQL error on a 400 as a rate limit, waiting a minute when no Retry-After says", async () => {
+    const { waits, sleep } = recordingSleep();
+    operation("query AiDevIssue", fixture("error.ratelimited.json"), [], 400);
+    operation("query AiDevIssue", fixture("issue.json"), []);
+    const task = await linearTaskManagement({ settings, sleep }).get_task(
+      { task_key: "WEB-44" },
+      callContext(),
+    );
+    expect(task.key).toBe("WEB-44");
+    expect(waits).toEqual([60_000]);
+  });
+
+  it("finds a retried step's comment by its idempotent id instead of posting it twice", async () => {
+    const seen: GraphqlBody[] = [];
+    const id = idempotentUuid("run-1:open-pr");
+    operation("query AiDevCommentById", { data: { comment: { id, url: "https://linear.app/c/1" } } }, seen);
+    const result = await linearTaskManagement({ settings }).add_comment(
+      { task_key: "WEB-44", body: "Done" },
+      callContext(),
+    );
+    expect(result).toEqual({ comment_id: id, url: "https://linear.app/c/1" });
+    expect(seen).toHaveLength(1);
   });
 });

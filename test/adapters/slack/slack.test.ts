@@ -6,6 +6,7 @@ import {
   budgetReachedMessage,
   memoryThreadStore,
   pullRequestOpenedMessage,
+  runFailedMessage,
   slackCommunication,
 } from "../../../adapters/slack/index.ts";
 import { callContext, recordingSleep } from "../github/harness.ts";
@@ -101,5 +102,20 @@ describe("Slack communication", () => {
     const result = await slack.notify({ message: "hi", level: "info" }, callContext());
     expect(result.delivered).toBe(true);
     expect(waits).toEqual([4000]);
+  });
+
+  it("formats a failed run with its reason and the way out", () => {
+    expect(
+      runFailedMessage({
+        task: "WEB-44",
+        runId: "run-7",
+        reason: "the tests failed after 3 attempts",
+        wayOut: "comment /revise with a hint",
+      }),
+    ).toEqual({
+      level: "error",
+      message:
+        "Run run-7 for WEB-44 failed: the tests failed after 3 attempts\nWhat to do: comment /revise with a hint",
+    });
   });
 });
