@@ -1,5 +1,6 @@
 import type { ProviderConfigSchemas } from "../src/config/load.ts";
 import { confluenceConfigSchema } from "./confluence/config.ts";
+import { docsConfigSchema } from "./docs/config.ts";
 import { githubConfigSchema } from "./github/config.ts";
 import { jiraConfigSchema } from "./jira/config.ts";
 import { linearConfigSchema } from "./linear/config.ts";
@@ -11,5 +12,6 @@ export const providerConfigSchemas: ProviderConfigSchemas = {
   linear: linearConfigSchema,
   github: githubConfigSchema,
   confluence: confluenceConfigSchema,
+  docs: docsConfigSchema,
   slack: slackConfigSchema,
 };

@@ -3,15 +3,41 @@ import { z } from "zod";
 const issueType = z.string().min(1);
 
 /**
- * plugins/jira.config.yaml: how to reach a Jira Cloud site and how its workflow maps to ours. The file may
+ * plugins/jira.config.yaml: how to reach a Jira Cloud or Data Center site and how its workflow maps to ours. The file may
  * say `provider: jira` at its top, as the plan writes it; the configuration loader checks and removes it.
  */
 export const jiraConfigSchema = z.strictObject({
-  connection: z.strictObject({
-    url: z.url().describe("The site, e.g. https://your-team.atlassian.net"),
-    email: z.email().describe("The account the API token belongs to."),
-    api_token: z.string().min(1).describe('Usually "${JIRA_API_TOKEN}".'),
-  }),
+  connection: z
+    .strictObject({
+      deployment: z
+        .enum(["cloud", "data_center"])
+        .default("cloud")
+        .describe(
+          "cloud: email + API token (basic auth); data_center: Data Center / Server with a personal access token.",
+        ),
+      url: z.url().describe("The site, e.g. https://your-team.atlassian.net or https://jira.example.com"),
+      email: z.email().optional().describe("Cloud: the account the API token belongs to."),
+      api_token: z.string().min(1).optional().describe('Cloud: usually "${JIRA_API_TOKEN}".'),
+      personal_access_token: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Data Center / Server: usually "${JIRA_PAT}", sent as a bearer token.'),
+    })
+    .superRefine((c, ctx) => {
+      if (c.deployment === "cloud") {
+        if (!c.email)
+          ctx.addIssue({ code: "custom", path: ["email"], message: "Jira Cloud needs the account's email" });
+        if (!c.api_token)
+          ctx.addIssue({ code: "custom", path: ["api_token"], message: "Jira Cloud needs an API token" });
+      } else if (!c.personal_access_token) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["personal_access_token"],
+          message: "Jira Data Center / Server needs a personal access token",
+        });
+      }
+    }),
   project_key: z
     .string()
     .regex(/^[A-Z][A-Z0-9_]+$/, "a Jira project key such as ENG")
@@ -47,6 +73,11 @@ export const jiraConfigSchema = z.strictObject({
       in_progress: z.string().min(1).default("In Progress"),
       in_review: z.string().min(1).default("In Review"),
       done: z.string().min(1).default("Done"),
+      blocked: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Where update_status(blocked) moves an issue; unset refuses it."),
     })
     .prefault({}),
   custom_fields: z
@@ -59,6 +90,13 @@ export const jiraConfigSchema = z.strictObject({
         .string()
         .regex(/^customfield_\d+$/, "a field id such as customfield_10043")
         .optional(),
+      epic_link: z
+        .string()
+        .regex(/^customfield_\d+$/, "a field id such as customfield_10008")
+        .optional()
+        .describe(
+          "Data Center / Server: the Epic Link field that ties a task to its epic (Cloud uses parent).",
+        ),
     })
     .prefault({}),
   webhook_secret: z

@@ -14,6 +14,11 @@ export const linearConfigSchema = z.strictObject({
       in_progress: z.string().min(1).default("In Progress"),
       in_review: z.string().min(1).default("In Review"),
       done: z.string().min(1).default("Done"),
+      blocked: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Where update_status(blocked) moves an issue; unset refuses it."),
     })
     .prefault({}),
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Liquid } from "liquidjs";
 import type { Kysely } from "kysely";
+import type { Liquid } from "liquidjs";
 import { parse as parseYaml } from "yaml";
 import { installationGitTokens } from "../../adapters/github/index.ts";
 import { databaseCheckpoints } from "../agents/checkpoints.ts";
@@ -39,7 +39,10 @@ export interface DevelopmentWiring {
 }
 
 /** The bot identity commits are authored by; GitHub shows them as the App's. */
-const appAuthor = (name: string) => ({ name: `${name}[bot]`, email: `${name}[bot]@users.noreply.github.com` });
+const appAuthor = (name: string) => ({
+  name: `${name}[bot]`,
+  email: `${name}[bot]@users.noreply.github.com`,
+});
 
 /**
  * The development agent's ports in production: the workspace on the repository's mirror with scoped
@@ -66,7 +69,14 @@ export function developmentPorts(
     async openWorkspace(request) {
       const repo = await wiring.versionControl.get_repository(
         { repository: request.repository },
-        { runId: call.runId, stepName: call.stepName, idempotencyKey: call.runId, leaseEpoch: 0, signal: request.signal, log: wiring.log },
+        {
+          runId: call.runId,
+          stepName: call.stepName,
+          idempotencyKey: call.runId,
+          leaseEpoch: 0,
+          signal: request.signal,
+          log: wiring.log,
+        },
       );
       const [, name = ""] = request.repository.split("/");
       const tokens = installationGitTokens({
@@ -117,11 +127,14 @@ export function developmentPorts(
           const commit = await workspace.commit({
             message,
             author: appAuthor(config.system.name),
-            ...(coAuthor ? { coAuthor: { name: coAuthor, email: `${coAuthor}@users.noreply.github.com` } } : {}),
+            ...(coAuthor
+              ? { coAuthor: { name: coAuthor, email: `${coAuthor}@users.noreply.github.com` } }
+              : {}),
             blockedPaths,
             liveSecrets: wiring.secrets,
           });
-          if (!commit) throw new UserFacingError("no_changes", "the development agent left nothing to commit");
+          if (!commit)
+            throw new UserFacingError("no_changes", "the development agent left nothing to commit");
           await workspace.push();
           return { commit };
         },

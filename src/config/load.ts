@@ -21,6 +21,8 @@ export interface PluginSettings {
   enabled: boolean;
   /** The provider's own settings, already checked by its schema (undefined when it has none). */
   settings: unknown;
+  /** provider: custom only: the module's absolute path, resolved against the configuration file's folder. */
+  module?: string;
 }
 
 export interface LoadedConfig {
@@ -102,7 +104,13 @@ export function loadAppConfig(options: LoadConfigOptions = {}): LoadedConfig {
           schemas: options.providerSchemas ?? {},
         })
       : undefined;
-    plugins[slot] = { provider: entry.provider, enabled: entry.enabled, settings };
+    const base = file ? path.dirname(file) : cwd;
+    plugins[slot] = {
+      provider: entry.provider,
+      enabled: entry.enabled,
+      settings,
+      ...(entry.module ? { module: path.resolve(base, entry.module) } : {}),
+    };
   }
   if (issues.length > 0) throw new SourceValidationError(issues);
   return { config, file, plugins, secrets: [...new Set(secrets)].filter((s) => s.length >= 4), warnings };
@@ -182,7 +190,8 @@ function providerSettings(
   entry: AppConfig["plugins"][PluginSlotName],
   ctx: ProviderContext,
 ): unknown {
-  const schema = ctx.schemas[entry.provider];
+  // A custom provider's settings are checked by the module's own configSchema when the registry loads it.
+  const schema = (entry.provider as string) === "custom" ? undefined : ctx.schemas[entry.provider];
   if (entry.config_file) {
     const base = ctx.file ? path.dirname(ctx.file) : process.cwd();
     const file = path.resolve(base, entry.config_file);

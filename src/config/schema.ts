@@ -15,7 +15,17 @@ const pluginSlot = <P extends [string, ...string[]]>(
 ) =>
   z
     .strictObject({
-      provider: z.enum(providers).default(defaultProvider).describe("Which service fills this slot."),
+      provider: z
+        .enum(providers)
+        .default(defaultProvider)
+        .describe('Which service fills this slot; "custom" with module: a team\'s own provider.'),
+      module: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "With provider: custom, a module (relative to this file) whose default export is a factory returning the slot's adapter.",
+        ),
       enabled: z.boolean().default(enabled),
       config_file: z
         .string()
@@ -31,6 +41,10 @@ const pluginSlot = <P extends [string, ...string[]]>(
         ),
     })
     .refine((slot) => !(slot.config && slot.config_file), { message: "give config or config_file, not both" })
+    .refine((slot) => ((slot.provider as string) === "custom") === (slot.module !== undefined), {
+      message: "provider: custom needs module: ./path/to/provider.js, and module needs provider: custom",
+      path: ["module"],
+    })
     .prefault({});
 
 export const systemSchema = z
@@ -78,10 +92,10 @@ export const aiProviderSchema = z
 
 export const pluginsSchema = z
   .strictObject({
-    task_management: pluginSlot(["jira", "linear", "github"], "github", true),
-    version_control: pluginSlot(["github"], "github", true),
-    documentation: pluginSlot(["confluence"], "confluence", false),
-    communication: pluginSlot(["slack"], "slack", false),
+    task_management: pluginSlot(["jira", "linear", "github", "custom"], "github", true),
+    version_control: pluginSlot(["github", "custom"], "github", true),
+    documentation: pluginSlot(["confluence", "docs", "custom"], "confluence", false),
+    communication: pluginSlot(["slack", "custom"], "slack", false),
   })
   .prefault({});
 

@@ -10,6 +10,17 @@ export const taskSchema = z.object({
   type: z.string().nullable().default(null).describe("bug, story, task… as the tracker names it."),
   url: z.string(),
   labels: z.array(z.string()).default([]),
+  // Optional rather than defaulted: trackers that have no such thing (a GitHub snapshot) leave them out.
+  assignee: z.string().nullable().optional().describe("The assignee's display name, when there is one."),
+  repository: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("The repository the tracker names for this task (Jira's custom_fields.repo_url): untrusted."),
+  comments: z
+    .array(z.object({ author: z.string().nullable(), body: z.string(), created_at: z.string().nullable() }))
+    .optional()
+    .describe("The comments, oldest first, as Markdown text: untrusted."),
 });
 export type Task = z.infer<typeof taskSchema>;
 
@@ -99,3 +110,19 @@ export const taskManagementAliases = {
 } as const satisfies Record<string, keyof typeof taskManagementActions>;
 
 export type TaskManagementAdapter = AdapterFor<typeof taskManagementActions>;
+
+/** A new task (an epic, or a task under one): the input of an adapter's createTask. */
+export const newTaskSchema = z.strictObject({
+  title: z.string().min(1),
+  description: z.string().default(""),
+  type: z.enum(["epic", "task"]),
+  parent_key: taskKey.optional().describe("The epic (or parent issue) a task belongs to."),
+});
+export type NewTask = z.input<typeof newTaskSchema>;
+export const createdTaskSchema = z.object({ key: z.string(), url: z.string() });
+export type CreatedTask = z.infer<typeof createdTaskSchema>;
+
+/** A tracker that can open tasks: Jira and Linear; a `create_task` action spec can point here. */
+export interface TaskCreator {
+  createTask(input: NewTask, ctx: { signal: AbortSignal }): Promise<CreatedTask>;
+}

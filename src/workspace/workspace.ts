@@ -120,7 +120,15 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
   const stagedDiff = async (args: string[]) => {
     const git = worktreeGit();
     await git.raw(["add", "--all"]);
-    return await git.raw(["diff", "--cached", "--no-renames", "--no-ext-diff", "--no-color", ...args, startCommit]);
+    return await git.raw([
+      "diff",
+      "--cached",
+      "--no-renames",
+      "--no-ext-diff",
+      "--no-color",
+      ...args,
+      startCommit,
+    ]);
   };
 
   return {

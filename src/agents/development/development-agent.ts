@@ -178,7 +178,10 @@ export async function runDevelopmentAgent(
     const prompt = await ports.instructions(input, workspace.branch);
     const context = await ports.startingContext({
       dir: workspace.dir,
-      task: { title: input.task.title, body: [input.task.description, input.plan].filter(Boolean).join("\n\n") },
+      task: {
+        title: input.task.title,
+        body: [input.task.description, input.plan].filter(Boolean).join("\n\n"),
+      },
       instructions: workspace.settings.instructions,
     });
     const system: TextBlockParam[] = [

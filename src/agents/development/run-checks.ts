@@ -15,7 +15,10 @@ export interface CheckResult {
  * sandbox with no network.
  */
 export async function runChecks(
-  workspace: { dir: string; settings: { commands: { test?: string | undefined; lint?: string | undefined } } },
+  workspace: {
+    dir: string;
+    settings: { commands: { test?: string | undefined; lint?: string | undefined } };
+  },
   run: CommandRunner,
   signal: AbortSignal,
 ): Promise<CheckResult[]> {
