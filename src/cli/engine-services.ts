@@ -1,23 +1,40 @@
+import path from "node:path";
+import { githubAdapters } from "../../adapters/github/index.ts";
+import { resolvePluginAdapters } from "../../adapters/registry.ts";
+import { runDevelopmentAgent } from "../agents/development/development-agent.ts";
 import { createAnthropic, ModelClient } from "../ai/client.ts";
 import { priceTableFromConfig } from "../ai/pricing.ts";
 import { StepModel } from "../ai/step-model.ts";
 import { allScopes } from "../budget/scopes.ts";
 import type { AppDatabase } from "../db/connect.ts";
 import type { AgentPort } from "../engine/agent-port.ts";
+import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
+import { getRun } from "../engine/run-store.ts";
 import { UserFacingError } from "../errors.ts";
+import type { GithubAccess } from "../plugins/github-access.ts";
 import { scopesOfRun } from "../runs/run-budget.ts";
 import type { RunRef } from "../runs/run-ref.ts";
+import { runRequestSchema } from "../runs/run-request.ts";
+import { snapshotTask } from "../runs/task-snapshot.ts";
 import type { EngineServices } from "../runs/worker.ts";
 import type { AppContext } from "./app-context.ts";
+import { developmentPorts } from "./development-ports.ts";
+
+export interface EngineWiring {
+  github: GithubAccess;
+  workflows: WorkflowRegistry;
+  promptsDir: string;
+}
 
 /**
  * What a run's steps act with in production, for one run: the budgeted model client, the adapters of
- * the enabled plugins, and the agents.
+ * the configured plugins (GitHub through the run's installation), and the agents.
  */
 export async function engineServices(
   context: AppContext,
   database: AppDatabase,
   ref: RunRef,
+  wiring: EngineWiring,
 ): Promise<EngineServices> {
   const { loaded, log } = context;
   const client = new ModelClient({
@@ -28,22 +45,43 @@ export async function engineServices(
     logger: log.child({ component: "model" }),
   });
   const scopes = allScopes(scopesOfRun({ ...ref, id: ref.runId }));
-  return {
-    model: new StepModel({ client, scopesFor: () => scopes }),
-    adapters: {},
-    agents: unavailableAgents,
-  };
-}
+  const octokit = await wiring.github.client(ref.installationId);
+  // get_task answers for the run's own issue from the snapshot taken when the trigger was accepted.
+  const run = await getRun(database.db, ref.runId);
+  const request = runRequestSchema.safeParse((run?.context as { request?: unknown } | undefined)?.request);
+  const snapshot = request.success ? snapshotTask(request.data) : undefined;
+  const github = { octokit, ...(snapshot ? { snapshot } : {}) };
+  const adapters = await resolvePluginAdapters({ plugins: loaded.plugins, github, log });
+  const versionControl = adapters.version_control ?? githubAdapters(github).version_control;
+  const baseDir = loaded.file ? path.dirname(loaded.file) : process.cwd();
 
-/**
- * The planning, development and revision agents are built in later issues; until then an agent step
- * fails its run with a clear message instead of pretending to work.
- */
-const unavailableAgents: AgentPort = {
-  run: async (agent) => {
-    throw new UserFacingError(
-      "agent_unavailable",
-      `the ${agent} agent is not available in this version of ai-dev, so this workflow cannot finish yet`,
-    );
-  },
-};
+  const agents: AgentPort = {
+    run: async (agent, input, call) => {
+      if (agent !== "development") {
+        throw new UserFacingError(
+          "agent_unavailable",
+          `the ${agent} agent is not available in this version of ai-dev, so this workflow cannot finish yet`,
+        );
+      }
+      const ports = developmentPorts(
+        {
+          config: loaded.config,
+          db: database.db,
+          log: call.log,
+          secrets: context.secrets,
+          liquid: wiring.workflows.liquid,
+          promptsDir: wiring.promptsDir,
+          client,
+          scopes,
+          github: wiring.github,
+          versionControl,
+          installationId: ref.installationId,
+          baseDir,
+        },
+        { runId: call.runId, stepName: call.stepName },
+      );
+      return await runDevelopmentAgent(input, ports, call);
+    },
+  };
+  return { model: new StepModel({ client, scopesFor: () => scopes }), adapters, agents };
+}

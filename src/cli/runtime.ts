@@ -142,7 +142,10 @@ export async function startRuntime(
     );
     stoppers.push(intake.stop);
     if (options.executeRuns !== false) {
-      const engineFor = options.engineFor ?? ((ref) => engineServices(context, database, ref));
+      const promptsDir = path.join(repoRoot, "prompts");
+      const engineFor =
+        options.engineFor ??
+        ((ref) => engineServices(context, database, ref, { github, workflows, promptsDir }));
       const worker = await startRunWorker({
         db,
         queue,

@@ -59,8 +59,8 @@ function isUnparsed(step: StepDefinition | UnparsedStep): step is UnparsedStep {
 
 /** Names a workflow cannot give its inputs or variables: expressions use them for other things. */
 export const reservedNames = new Set(["steps", "context", "run", "plugins", "result"]);
-// run.error: the failure a rollback step reports (empty outside a rollback).
-const runFields = ["id", "workflow", "error"];
+// run.error: the failure a rollback step reports (empty outside a rollback); run.cost_usd: spent so far.
+const runFields = ["id", "workflow", "error", "cost_usd"];
 const slots = ["task_management", "version_control", "documentation", "communication"];
 
 type Path = (string | number)[];

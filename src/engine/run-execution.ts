@@ -77,7 +77,13 @@ export function expressionScope(exec: RunExecution): Record<string, unknown> {
     ...exec.variables,
     steps: exec.steps,
     context: exec.run.context,
-    run: { id: exec.run.id, workflow: exec.run.workflow, error: exec.failure?.message ?? "" },
+    run: {
+      id: exec.run.id,
+      workflow: exec.run.workflow,
+      error: exec.failure?.message ?? "",
+      // What the run has spent so far, in dollars with cents, for what a step says (a PR body).
+      cost_usd: (exec.costUsdMicros / 1_000_000).toFixed(2),
+    },
     plugins: Object.fromEntries(slots.map((slot) => [slot, exec.deps.adapters[slot] !== undefined])),
   };
 }
