@@ -34,6 +34,9 @@ const developer = () =>
     branch: "ai/proj-1-dark-mode",
     summary: "Added a toggle.",
     changed_files: ["a.ts"],
+    // What the development agent returns besides: its checks, and whether the PR opens as a draft.
+    checks: "- `npm test`: passed",
+    draft: false,
   }));
 
 const names = (calls: { slot: string; action: string }[]) => calls.map((c) => `${c.slot}.${c.action}`);

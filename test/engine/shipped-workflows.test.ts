@@ -60,6 +60,9 @@ const developer = () =>
     branch: "ai/proj-1-dark-mode",
     summary: "Added a toggle.",
     changed_files: ["src/theme.ts"],
+    // What the development agent returns besides: its checks, and whether the PR opens as a draft.
+    checks: "- `npm test`: passed",
+    draft: false,
   }));
 
 describe("the shipped workflows", () => {
@@ -117,7 +120,10 @@ describe("the shipped workflows", () => {
       head: "ai/proj-1-dark-mode",
       base: "main",
       title: "Add a dark mode toggle",
-      body: "## What\nA toggle.",
+      // The model's description, then what the app itself knows: the checks it ran and the task it closes.
+      body: expect.stringMatching(
+        /^## What\nA toggle\.\n\n## Checks run by ai-dev\n\n- `npm test`: passed\n\nCloses PROJ-1\n\n<sub>ai-dev run `[0-9a-f-]+` · model cost so far \d+\.\d\d USD<\/sub>$/,
+      ),
       draft: false,
     });
     expect(requests[0]?.prompt).toContain(
@@ -172,7 +178,8 @@ describe("the shipped workflows", () => {
     const skipped = (await listStepRuns(database.db, runId))
       .filter((s) => s.status === "skipped")
       .map((s) => s.stepName);
-    expect(skipped).toEqual(["write_docs", "update_docs", "notify"]);
+    // No one asked (no actor): no review is requested.
+    expect(skipped).toEqual(["request_review", "write_docs", "update_docs", "notify"]);
   });
 
   it("hotfix opens its pull request into the release branch, with no docs step", async () => {
