@@ -498,7 +498,10 @@ describe("no spam for outsiders", () => {
   it("tells a person once per issue why nothing happens; later refusals there are only audited", async () => {
     const login = "drive-by";
     expect(await deliverAndSettle("issues", labeled({ login }))).toBe(200);
-    expect(await deliverAndSettle("issues", labeled({ login }))).toBe(200); // a new delivery, same issue
+    // A new delivery on the same issue (labeled again later: GitHub's payload differs, so it is no replay).
+    const again = labeled({ login }) as ReturnType<typeof labeled> & { issue: { updated_at: string } };
+    again.issue.updated_at = new Date().toISOString();
+    expect(await deliverAndSettle("issues", again)).toBe(200);
     expect(await deliverAndSettle("issue_comment", commentBy(login, "/plan", issueNumber))).toBe(200);
 
     expect(app.github.comments()).toHaveLength(1);
