@@ -127,5 +127,5 @@ describe("ai-dev command line", () => {
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000); // a cold start of the whole app on a shared two-core machine
 });

@@ -88,7 +88,7 @@ describe("plugin registry", () => {
     await expect(
       resolvePluginAdapters({ plugins: load(dir).plugins, github: { octokit: installationOctokit() } }),
     ).rejects.toThrow(
-      /plugins\.task_management\.module .*half-tracker\.mjs.*lacks update_status, add_comment, link_pull_request, create_subtasks/,
+      /plugins\.task_management\.module .*half-tracker\.mjs.*lacks update_status, add_comment, create_task, link_pull_request, create_subtasks/,
     );
   });
 
