@@ -8,6 +8,7 @@ import {
   type TaskCreator,
   type TaskManagementAdapter,
 } from "../../src/plugins/task-management.ts";
+import { createTaskAction } from "../create-task-action.ts";
 import { adfToMarkdown, markdownToAdf } from "./adf.ts";
 import { type JiraHttp, type JiraHttpOptions, jiraHttp } from "./client.ts";
 import type { JiraConfig } from "./config.ts";
@@ -65,18 +66,6 @@ export function jiraTaskManagement(options: JiraAdapterOptions): JiraTaskManagem
   }
 
   const adapter: JiraTaskManagement = {
-    // The catalog's create_task: a subtask is a task under its parent here.
-    async create_task({ title, description, type, parent_key }, ctx) {
-      return await this.createTask(
-        {
-          title,
-          description,
-          type: type === "epic" ? "epic" : "task",
-          ...(parent_key ? { parent_key } : {}),
-        },
-        ctx,
-      );
-    },
     async get_task({ task_key }, ctx) {
       const key = checkedKey(task_key);
       const repoField = settings.custom_fields.repo_url;
@@ -246,6 +235,8 @@ export function jiraTaskManagement(options: JiraAdapterOptions): JiraTaskManagem
       };
       return await create(fields, `create the Jira ${task.type} "${task.title}" in ${project}`, ctx.signal);
     },
+
+    create_task: createTaskAction((input, ctx) => adapter.createTask(input, ctx)),
   };
   return adapter;
 }

@@ -9,6 +9,7 @@ import {
   type TaskCreator,
   type TaskManagementAdapter,
 } from "../../src/plugins/task-management.ts";
+import { createTaskAction } from "../create-task-action.ts";
 import { idempotentUuid } from "../idempotent-id.ts";
 import { isVendorNotFound, type VendorCallOptions, type VendorFailure, vendorCall } from "../vendor-call.ts";
 import type { LinearConfig } from "./config.ts";
@@ -75,19 +76,7 @@ export function linearTaskManagement(options: LinearAdapterOptions): LinearTaskM
     return { key: issue.identifier, url: issue.url };
   }
 
-  return {
-    // The catalog's create_task: a subtask is a task under its parent here.
-    async create_task({ title, description, type, parent_key }, ctx) {
-      return await this.createTask(
-        {
-          title,
-          description,
-          type: type === "epic" ? "epic" : "task",
-          ...(parent_key ? { parent_key } : {}),
-        },
-        ctx,
-      );
-    },
+  const adapter: LinearTaskManagement = {
     async get_task({ task_key }, ctx) {
       const key = checkedKey(task_key);
       const { issue } = await send(
@@ -250,7 +239,10 @@ export function linearTaskManagement(options: LinearAdapterOptions): LinearTaskM
         ctx.signal,
       );
     },
+
+    create_task: createTaskAction((input, ctx) => adapter.createTask(input, ctx)),
   };
+  return adapter;
 }
 
 function created<T>(payload: { success: boolean; entity?: T | null | undefined }, what: string): T {
