@@ -2,7 +2,7 @@ import type { MessageParam } from "@anthropic-ai/sdk/resources/messages/messages
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database } from "../db/schema.ts";
-import { jsonParam } from "../engine/run-store.ts";
+import { type Fence, fenced, jsonParam } from "../engine/run-store.ts";
 
 /** Where an agent step stands after a finished turn: enough to go on from there on any worker. */
 export interface AgentCheckpoint {
@@ -24,10 +24,14 @@ export interface CheckpointStore {
 
 const storedMessages = z.array(z.object({ role: z.enum(["user", "assistant"]), content: z.unknown() }));
 
-/** Checkpoints of one agent step in the app's database, one row per run and step, overwritten each turn. */
+/**
+ * Checkpoints of one agent step in the app's database, one row per run and step, overwritten each turn.
+ * With the run's lease epoch, a save is fenced like every other write of the run: a worker whose run was
+ * taken over cannot overwrite the new owner's checkpoint.
+ */
 export function databaseCheckpoints(
   db: Kysely<Database>,
-  key: { runId: string; stepKey: string },
+  key: { runId: string; stepKey: string; leaseEpoch?: number | undefined },
   clock: () => Date = () => new Date(),
 ): CheckpointStore {
   return {
@@ -59,11 +63,14 @@ export function databaseCheckpoints(
         state: jsonParam(checkpoint.state),
         updated_at: clock(),
       };
-      await db
-        .insertInto("agent_checkpoints")
-        .values({ run_id: key.runId, step_key: key.stepKey, ...values })
-        .onConflict((oc) => oc.columns(["run_id", "step_key"]).doUpdateSet(values))
-        .execute();
+      const upsert = (tx: Kysely<Database>) =>
+        tx
+          .insertInto("agent_checkpoints")
+          .values({ run_id: key.runId, step_key: key.stepKey, ...values })
+          .onConflict((oc) => oc.columns(["run_id", "step_key"]).doUpdateSet(values))
+          .execute();
+      if (key.leaseEpoch === undefined) await upsert(db);
+      else await fenced(db, { runId: key.runId, epoch: key.leaseEpoch } satisfies Fence, upsert);
     },
   };
 }

@@ -51,7 +51,7 @@ const appAuthor = (name: string) => ({
  */
 export function developmentPorts(
   wiring: DevelopmentWiring,
-  call: { runId: string; stepName: string },
+  call: { runId: string; stepName: string; leaseEpoch: number },
 ): DevelopmentPorts {
   const { config } = wiring;
   const promptFile = path.join(wiring.promptsDir, "code-generation.liquid");
@@ -174,7 +174,11 @@ export function developmentPorts(
     model: wiring.client,
     scopes: wiring.scopes,
     modelName: config.ai_provider.model,
-    checkpoints: databaseCheckpoints(wiring.db, { runId: call.runId, stepKey: call.stepName }),
+    checkpoints: databaseCheckpoints(wiring.db, {
+      runId: call.runId,
+      stepKey: call.stepName,
+      leaseEpoch: call.leaseEpoch,
+    }),
     log: wiring.log,
   };
 }

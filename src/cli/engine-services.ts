@@ -78,7 +78,7 @@ export async function engineServices(
           installationId: ref.installationId,
           baseDir,
         },
-        { runId: call.runId, stepName: call.stepName },
+        { runId: call.runId, stepName: call.stepName, leaseEpoch: call.leaseEpoch },
       );
       return await runDevelopmentAgent(input, ports, call);
     },

@@ -213,7 +213,7 @@ export async function releaseLease(db: Db, fence: Fence): Promise<boolean> {
  * Runs `write` in a transaction that first locks the run's row under this fence: it fails with
  * LeaseLostError when the epoch moved on, and a takeover waits until the write has committed.
  */
-async function fenced<T>(db: Db, fence: Fence, write: (tx: Db) => Promise<T>): Promise<T> {
+export async function fenced<T>(db: Db, fence: Fence, write: (tx: Db) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (tx) => {
     const held = await tx
       .selectFrom("runs")
