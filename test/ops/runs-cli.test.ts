@@ -44,11 +44,11 @@ describe("ai-dev runs while `ai-dev start` holds the embedded database", () => {
     });
     await waitFor(
       async () => (readInstanceLock(dataDir)?.port === port ? true : undefined),
-      60_000,
+      110_000,
       "the app's lock file with its port",
     );
     appPid = app.pid as number;
-  });
+  }, 120_000); // a cold start of the whole app (PGlite, migrations) on a shared two-core machine
   afterAll(async () => {
     if (app && app.exitCode === null && app.signalCode === null) {
       const exited = new Promise((resolve) => app.on("close", resolve));
