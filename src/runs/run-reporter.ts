@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { agentActivityLines } from "../agents/agent-activity.ts";
 import type { Database } from "../db/schema.ts";
 import type { LoadedWorkflow } from "../engine/loaded-workflow.ts";
 import { getRun, listStepRuns, type StepRunRecord } from "../engine/run-store.ts";
@@ -66,7 +67,7 @@ export class RunReporter {
       stepNames: this.#workflow.definition.steps.map((s) => s.name),
       stepRuns,
       pullRequestUrl: pullRequest?.url,
-      notes,
+      notes: [...(await agentActivityLines(this.#db, this.#runId)), ...notes],
       taskChanged: await isTaskChanged(this.#db, this.#runId),
     });
     if (body === this.#lastBody) return;

@@ -132,6 +132,9 @@ async function withinDeadline(work: Promise<unknown>, deadline: number): Promise
   }
 }
 
+/** How often the progress comment is refreshed while a step runs. */
+const progressIntervalMs = 15_000;
+
 async function executeJob(
   deps: RunWorkerDeps,
   job: Job<RunJob>,
@@ -169,6 +172,9 @@ async function executeJob(
       }
     }
     const execute = deps.execute ?? executeRun;
+    // A long step (an agent's turns) shows its work as it goes: the comment is edited only when it changed.
+    const ticker = setInterval(() => void reporter.update(notes), progressIntervalMs);
+    ticker.unref();
     const outcome = await execute(deps.db, runId, {
       ...(await deps.engineFor(ref)),
       workflows: deps.workflows,
@@ -179,7 +185,7 @@ async function executeJob(
       ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}),
       stopGraceMs: Math.round((shutdownGraceMs * 2) / 3),
       onStepFinished: () => reporter.update(notes),
-    });
+    }).finally(() => clearInterval(ticker));
     if (outcome.heldUntil && !outcome.executed) {
       // Another worker is executing the run: look again when its lease would lapse. This job completes,
       // so waiting never uses up a retry nor dead-letters a run that is being executed.

@@ -144,6 +144,10 @@ describe.skipIf(!sandbox.ok)("an issue labeled ai-implement, end to end", () => 
       120_000,
     );
     expect(final).toContain("· done");
+    // The progress comment shows what the agent did: the file it changed and the command with its exit code.
+    expect(final).toContain("- Changed: `greeting.txt`");
+    expect(final).toContain("`sh test.sh` → exit 0");
+    expect(final).toMatch(/\*\*`develop`\*\*: 4 turns/);
     const pull = current.github.pulls.find((p) => p.repository === repository);
     expect(pull).toBeDefined();
     expect(final).toContain(`/pull/${pull?.number}`);
