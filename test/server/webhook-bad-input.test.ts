@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { intakeQueueName } from "../../src/queue/run-queue.ts";
 import { installationId, startTestApp, type TestApp, webhookSecret } from "../support/app-harness.ts";
-import { webhookExample, webhookHeaders } from "../support/webhook-examples.ts";
+import { labeledIssue, webhookHeaders } from "../support/webhook-examples.ts";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -29,20 +29,8 @@ async function intakeJobsOf(deliveryId: string) {
 
 let issueNumber = 500;
 
-/**
- * GitHub's issues.labeled example with the trigger label, sent through the app's installation, on an
- * issue of its own: each body differs, so none is taken for a replay of another.
- */
-function labeled(): Record<string, unknown> {
-  const payload = webhookExample("issues", "labeled") as Record<string, unknown> & {
-    label: { name: string };
-    issue: { number: number };
-  };
-  payload.label.name = "ai-implement";
-  payload.issue.number = ++issueNumber;
-  payload.installation = { id: installationId };
-  return payload;
-}
+/** An issues.labeled delivery on an issue of its own: each body differs, so none is a replay of another. */
+const labeled = () => labeledIssue(++issueNumber, installationId);
 
 /** What an answer must never show: an internal error's name or text. */
 const internalText = /TypeError|Cannot read properties|relation "|deliveries_away|at \w+ \(/;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { intakeQueueName } from "../../src/queue/run-queue.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { webhookExample } from "../support/webhook-examples.ts";
+import { labeledIssue } from "../support/webhook-examples.ts";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -14,17 +14,8 @@ afterAll(async () => {
 
 let issueNumber = 700;
 
-/** GitHub's issues.labeled example with the trigger label, on an issue of its own. */
-function labeled(): Record<string, unknown> {
-  const payload = webhookExample("issues", "labeled") as Record<string, unknown> & {
-    label: { name: string };
-    issue: { number: number };
-  };
-  payload.label.name = "ai-implement";
-  payload.issue.number = ++issueNumber;
-  payload.installation = { id: installationId };
-  return payload;
-}
+/** An issues.labeled delivery on an issue of its own: each body differs, so none is a replay of another. */
+const labeled = () => labeledIssue(++issueNumber, installationId);
 
 async function intakeJobsOf(deliveryId: string) {
   return await app.runtime.queue.boss.findJobs(intakeQueueName, { data: { deliveryId } });

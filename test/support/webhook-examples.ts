@@ -44,3 +44,15 @@ export function testPrivateKey(): string {
     format: "pem",
   }) as string;
 }
+
+/** GitHub's issues.labeled example with the trigger label on issue `number`, sent through an installation. */
+export function labeledIssue(number: number, installationId: number): Record<string, unknown> {
+  const payload = webhookExample("issues", "labeled") as Record<string, unknown> & {
+    label: { name: string };
+    issue: { number: number };
+  };
+  payload.label.name = "ai-implement";
+  payload.issue.number = number;
+  payload.installation = { id: installationId };
+  return payload;
+}
