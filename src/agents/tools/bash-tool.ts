@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { CommandResult, CommandRunner } from "./command-runner.ts";
+import { runForTool } from "./run-for-tool.ts";
 import type { ToolOutcome } from "./text-editor.ts";
 import { ToolError } from "./tool-error.ts";
 import { truncateMiddle } from "./truncate.ts";
@@ -56,20 +57,11 @@ export async function runBash(
       `this command is not allowed here: the operator limits commands to ${limits.allowedCommands.join(", ")} (security.allowed_commands), with arguments but without ; & | \` $( or a second line`,
     );
   }
-  let result: CommandResult;
-  try {
-    result = await runner({
-      dir,
-      command,
-      timeoutMs: limits.timeoutMs,
-      outputCapBytes: limits.outputCapBytes,
-      network: "none",
-      ...(signal ? { signal } : {}),
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ToolError(`the command was not run: ${reason}`, { cause: error });
-  }
+  const result = await runForTool(
+    runner,
+    { dir, command, timeoutMs: limits.timeoutMs, outputCapBytes: limits.outputCapBytes, signal },
+    "command",
+  );
   const events = [
     {
       kind: "command" as const,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isBlockedPath } from "../../workspace/blocked-paths.ts";
 import type { CommandRunner } from "./command-runner.ts";
+import { runForTool } from "./run-for-tool.ts";
 import { shellQuote } from "./shell-quote.ts";
 import type { ToolOutcome } from "./text-editor.ts";
 import { ToolError } from "./tool-error.ts";
@@ -73,20 +74,17 @@ export async function runSearch(
     "--",
     scope && scope.relative !== "" ? scope.relative : ".",
   ];
-  let result: Awaited<ReturnType<CommandRunner>>;
-  try {
-    result = await runner({
+  const result = await runForTool(
+    runner,
+    {
       dir: worktree.root,
       command: args.map(shellQuote).join(" "),
       timeoutMs: limits.timeoutMs,
       outputCapBytes: limits.outputCapBytes,
-      network: "none",
-      ...(signal ? { signal } : {}),
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ToolError(`the search was not run: ${reason}`, { cause: error });
-  }
+      signal,
+    },
+    "search",
+  );
   if (result.timedOut) {
     throw new ToolError("the search ran past its time limit: narrow it with path or a more specific pattern");
   }
