@@ -17,10 +17,18 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
     provider: new FileMigrationProvider({ fs, path, migrationFolder }),
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const result = await migrator.migrateToLatest();
+  let result = await migrator.migrateToLatest();
+  // Kysely looks for its bookkeeping tables across every schema on the server; a schema dropped in the
+  // middle of that look (another app or test sharing the server) fails it with 3F000. Look again.
+  for (let retry = 0; retry < 3 && isVanishedSchema(result.error); retry++)
+    result = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new Error(`database migration ${failed} failed`, { cause: result.error });
   }
   return result;
+}
+
+function isVanishedSchema(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "3F000";
 }
