@@ -3,12 +3,13 @@ import type { z } from "zod";
 import { UserFacingError } from "../src/errors.ts";
 import type { Logger } from "../src/logging/logger.ts";
 import { type PluginAdapters, pluginCatalog } from "../src/plugins/catalog.ts";
+import type { RunThreadStore } from "../src/plugins/communication.ts";
 import { confluenceConfigSchema, confluenceDocumentation } from "./confluence/index.ts";
 import { docsConfigSchema, docsDocumentation } from "./docs/index.ts";
 import { type GithubAdapterOptions, githubAdapters } from "./github/index.ts";
 import { jiraConfigSchema, jiraTaskManagement } from "./jira/index.ts";
 import { linearConfigSchema, linearTaskManagement } from "./linear/index.ts";
-import { type SlackThreadStore, slackCommunication, slackConfigSchema } from "./slack/index.ts";
+import { slackCommunication, slackConfigSchema } from "./slack/index.ts";
 
 type Slot = keyof PluginAdapters;
 
@@ -29,8 +30,8 @@ export interface RegistryContext {
   github?: GithubAdapterOptions | undefined;
   /** The run's worktree, where the docs provider writes pages. */
   worktree?: string | undefined;
-  /** Where Slack threads are remembered per run. */
-  threads?: SlackThreadStore | undefined;
+  /** Where a run's thread in a team channel is remembered (the app's database). */
+  threads?: RunThreadStore | undefined;
   sleep?: ((ms: number) => Promise<void>) | undefined;
   log?: Logger | undefined;
 }

@@ -1,33 +1,17 @@
 import { webApi } from "@slack/bolt";
 import { z } from "zod";
-import type { CommunicationAdapter } from "../../src/plugins/communication.ts";
+import type { CommunicationAdapter, RunThreadStore } from "../../src/plugins/communication.ts";
 import { type VendorCallOptions, type VendorFailure, vendorCall } from "../vendor-call.ts";
 import type { SlackConfig } from "./config.ts";
 import { escapeSlackText } from "./messages.ts";
 
 export { slackConfigSchema } from "./config.ts";
-export * from "./messages.ts";
-
-/** Where a run's Slack thread is remembered (its first message's ts); the app keeps it in its database. */
-export interface SlackThreadStore {
-  get(runId: string): Promise<string | null | undefined>;
-  set(runId: string, ts: string): Promise<void>;
-}
-
-/** A store that lives as long as the process: for tests and a single-process setup. */
-export function memoryThreadStore(): SlackThreadStore {
-  const threads = new Map<string, string>();
-  return {
-    get: async (runId) => threads.get(runId),
-    set: async (runId, ts) => {
-      threads.set(runId, ts);
-    },
-  };
-}
+export { escapeSlackText } from "./messages.ts";
 
 export interface SlackAdapterOptions extends Pick<VendorCallOptions, "sleep" | "maxRetries" | "maxWaitMs"> {
   settings: SlackConfig;
-  threads: SlackThreadStore;
+  /** Where each run's thread (its first message's ts) is remembered: the app's database. */
+  threads: RunThreadStore;
   /** Slack's Web API base, e.g. a local fake's URL; https://slack.com/api/ by default. */
   slackApiUrl?: string | undefined;
   configFile?: string | undefined;
@@ -59,7 +43,7 @@ export function slackCommunication(options: SlackAdapterOptions): CommunicationA
   return {
     async notify({ message, level, channel }, ctx) {
       const target = channel ?? options.settings.channel;
-      const thread = await options.threads.get(ctx.runId);
+      const thread = await options.threads.get(ctx.runId, target);
       const text = `${levelPrefix[level]}${escapeSlackText(message)}`;
       const answer = await vendorCall(
         `post to the Slack channel ${target}`,
@@ -73,7 +57,7 @@ export function slackCommunication(options: SlackAdapterOptions): CommunicationA
         { ...options, vendor: "Slack", credentials, classify: slackFailure, signal: ctx.signal },
       );
       const posted = postedSchema.parse(answer);
-      if (!thread) await options.threads.set(ctx.runId, posted.ts);
+      if (!thread) await options.threads.remember(ctx.runId, target, posted.ts);
       return { delivered: true, message_id: posted.ts };
     },
   };

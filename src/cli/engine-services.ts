@@ -11,10 +11,12 @@ import type { AgentPort } from "../engine/agent-port.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import { getRun } from "../engine/run-store.ts";
 import { UserFacingError } from "../errors.ts";
+import type { CommunicationAdapter } from "../plugins/communication.ts";
 import type { GithubAccess } from "../plugins/github-access.ts";
 import { scopesOfRun } from "../runs/run-budget.ts";
 import type { RunRef } from "../runs/run-ref.ts";
 import { runRequestSchema } from "../runs/run-request.ts";
+import { databaseThreadStore } from "../runs/run-threads.ts";
 import { snapshotTask } from "../runs/task-snapshot.ts";
 import type { EngineServices } from "../runs/worker.ts";
 import type { AppContext } from "./app-context.ts";
@@ -51,7 +53,8 @@ export async function engineServices(
   const request = runRequestSchema.safeParse((run?.context as { request?: unknown } | undefined)?.request);
   const snapshot = request.success ? snapshotTask(request.data) : undefined;
   const github = { octokit, ...(snapshot ? { snapshot } : {}) };
-  const adapters = await resolvePluginAdapters({ plugins: loaded.plugins, github, log });
+  const threads = databaseThreadStore(database.db);
+  const adapters = await resolvePluginAdapters({ plugins: loaded.plugins, github, threads, log });
   const versionControl = adapters.version_control ?? githubAdapters(github).version_control;
   const baseDir = loaded.file ? path.dirname(loaded.file) : process.cwd();
 
@@ -84,4 +87,22 @@ export async function engineServices(
     },
   };
   return { model: new StepModel({ client, scopesFor: () => scopes }), adapters, agents };
+}
+
+/**
+ * The team's channel outside of any step (a failed run, a budget hold): the configured communication
+ * plugin alone, with runs' threads in the database, so a notice replies in the run's thread.
+ */
+export async function teamChannel(
+  context: AppContext,
+  database: AppDatabase,
+): Promise<CommunicationAdapter | undefined> {
+  const selection = context.loaded.plugins.communication;
+  if (!selection.enabled) return undefined;
+  const adapters = await resolvePluginAdapters({
+    plugins: { communication: selection },
+    threads: databaseThreadStore(database.db),
+    log: context.log,
+  });
+  return adapters.communication;
 }

@@ -26,7 +26,7 @@ import { type StartedServer, startServer } from "../server/start-server.ts";
 import { formatSourceIssue } from "../validation/yaml-source.ts";
 import { appVersion } from "../version.ts";
 import type { AppContext } from "./app-context.ts";
-import { engineServices } from "./engine-services.ts";
+import { engineServices, teamChannel } from "./engine-services.ts";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 
@@ -157,6 +157,7 @@ export async function startRuntime(
         ...polling,
         engineFor,
         threadFor,
+        teamChannel: () => teamChannel(context, database),
         // A run's lease lapses as soon as its job's heartbeat would: a dead worker's run is free to take
         // by the time pg-boss gives its job to another worker.
         leaseMs: settings.runHeartbeatSeconds * 1000,

@@ -12,6 +12,7 @@ export interface Database {
   model_calls: ModelCallsTable;
   agent_checkpoints: AgentCheckpointsTable;
   app_comments: AppCommentsTable;
+  run_threads: RunThreadsTable;
 }
 
 export interface DeliveriesTable {
@@ -178,4 +179,12 @@ export interface AppCommentsTable {
   repository: string;
   number: number;
   posted_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** A run's thread in a team channel (src/runs/run-threads.ts): its first message there. */
+export interface RunThreadsTable {
+  run_id: string;
+  channel: string;
+  thread_id: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }

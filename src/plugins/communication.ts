@@ -20,3 +20,17 @@ export const communicationAliases = {
 } as const satisfies Record<string, keyof typeof communicationActions>;
 
 export type CommunicationAdapter = AdapterFor<typeof communicationActions>;
+
+/**
+ * Where a run's conversation thread is remembered, per channel: the first message of a run starts a
+ * thread, and every later one replies in it, also after a restart (the app keeps it in its database).
+ */
+export interface RunThreadStore {
+  /** The thread the run's messages in `channel` reply in; undefined before the run's first message there. */
+  get(runId: string, channel: string): Promise<string | undefined>;
+  /**
+   * Remembers the run's first message in `channel` as its thread. When another message was remembered
+   * first (two posted at once), that one stays the thread and is returned.
+   */
+  remember(runId: string, channel: string, threadId: string): Promise<string>;
+}

@@ -11,6 +11,7 @@ import type { ExecuteRunDeps } from "../engine/run-execution.ts";
 import { isFinished, type RunStatus } from "../engine/run-status.ts";
 import { finishUnleasedRun } from "../engine/run-store.ts";
 import { type Logger, scrubSecrets } from "../logging/logger.ts";
+import type { CommunicationAdapter } from "../plugins/communication.ts";
 import type { IssueThread } from "../plugins/issue-thread.ts";
 import { deadRunQueueName, type RunJob, type RunQueue, runQueueName } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
@@ -18,6 +19,7 @@ import { estimateLine, limitsOfRun, prepareRunBudget } from "./run-budget.ts";
 import type { RunRef } from "./run-ref.ts";
 import { RunReporter } from "./run-reporter.ts";
 import { runRequestSchema, taskTextOf } from "./run-request.ts";
+import { tellTeam } from "./team-notices.ts";
 
 /** What one run's steps act with: its adapters, the budgeted model and the agents. */
 export type EngineServices = Pick<ExecuteRunDeps, "adapters" | "model" | "agents">;
@@ -34,6 +36,11 @@ export interface RunWorkerDeps {
   engineFor: (ref: RunRef) => Promise<EngineServices>;
   /** Where a run reports: the thread of the issue or PR that asked for it. */
   threadFor: (ref: RunRef) => Promise<IssueThread>;
+  /**
+   * The team's channel (the communication plugin), told when a run fails or is held by its budget;
+   * absent or answering undefined when none is configured.
+   */
+  teamChannel?: () => Promise<CommunicationAdapter | undefined>;
   /** Secret values scrubbed from what a run stores and says. */
   secrets: readonly string[];
   /** How a run executes; the engine's executeRun unless a test says otherwise. */
@@ -165,9 +172,10 @@ async function executeJob(
       );
       notes.push(estimateLine(budget.estimate));
       if (budget.decision.kind === "wait-for-approval") {
-        await waitForApproval(deps, runId, budget.decision.message);
+        const parked = await waitForApproval(deps, runId, budget.decision.message);
         await reporter.update([...notes, `**Waiting:** ${budget.decision.message}`]);
         log.info({ estimateUsd: budget.estimate.usd }, "run waits for budget approval");
+        if (parked) await tellTeam(deps, ref, "budget_reached", budget.decision.message);
         return;
       }
     }
@@ -202,6 +210,10 @@ async function executeJob(
     }
     const ledger = await runLedger(deps.db, runId);
     await reporter.update(ledger.length > 0 ? [...notes, renderCostReport(ledger)] : notes);
+    if (outcome.executed && outcome.status === "failed" && outcome.error) {
+      const kind = outcome.error.code === "budget_exceeded" ? "budget_reached" : "run_failed";
+      await tellTeam(deps, ref, kind, outcome.error.message);
+    }
     if (outcome.interruption === "shutdown") {
       // The run was released at a safe point: another worker resumes it now, not after an expiry.
       await deps.queue.requeue(job.data, job.groupId);
@@ -236,17 +248,18 @@ async function hasStarted(db: Kysely<Database>, runId: string): Promise<boolean>
   return step !== undefined;
 }
 
-/** Parks a run that would overspend; `/approve-budget` queues it again. */
-async function waitForApproval(deps: RunWorkerDeps, runId: string, message: string): Promise<void> {
+/** Parks a run that would overspend; `/approve-budget` queues it again. False when it was parked already. */
+async function waitForApproval(deps: RunWorkerDeps, runId: string, message: string): Promise<boolean> {
   // A retried job may find its run already marked running (the lease was taken, no step ran): park it too.
-  await deps.db
+  const parked = await deps.db
     .updateTable("runs")
     .set({ status: "waiting", lease_owner: null, lease_expires_at: null, updated_at: new Date() })
     .where("id", "=", runId)
     .where("status", "in", ["queued", "running"])
     .where((eb) => eb.or([eb("lease_owner", "is", null), eb("lease_expires_at", "<=", new Date())]))
-    .execute();
+    .executeTakeFirst();
   await audit(deps.db, { actor: "ai-dev", action: "run.waiting_for_budget", runId, details: { message } });
+  return Number(parked.numUpdatedRows) > 0;
 }
 
 interface PreparedRun {
@@ -336,6 +349,7 @@ async function markDeadLettered(deps: RunWorkerDeps, runId: string): Promise<voi
   try {
     const prepared = await prepare(deps, runId, deps.log.child({ runId }));
     await prepared?.reporter.update();
+    if (prepared) await tellTeam(deps, prepared.ref, "run_failed", error.message);
   } catch (err) {
     deps.log.warn({ err, runId }, "progress comment of a dead-lettered run not updated");
   }

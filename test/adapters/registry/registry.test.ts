@@ -5,8 +5,8 @@ import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { providerConfigSchemas } from "../../../adapters/config-schemas.ts";
 import { resolvePluginAdapters } from "../../../adapters/registry.ts";
-import { memoryThreadStore } from "../../../adapters/slack/index.ts";
 import { loadAppConfig } from "../../../src/config/load.ts";
+import { memoryThreadStore } from "../../support/memory-thread-store.ts";
 import { callContext, installationOctokit } from "../github/harness.ts";
 
 const linearIssue = JSON.parse(

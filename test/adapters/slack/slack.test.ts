@@ -2,13 +2,8 @@ import { readFileSync } from "node:fs";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { slackConfigSchema } from "../../../adapters/slack/config.ts";
-import {
-  budgetReachedMessage,
-  memoryThreadStore,
-  pullRequestOpenedMessage,
-  runFailedMessage,
-  slackCommunication,
-} from "../../../adapters/slack/index.ts";
+import { slackCommunication } from "../../../adapters/slack/index.ts";
+import { memoryThreadStore } from "../../support/memory-thread-store.ts";
 import { callContext, recordingSleep } from "../github/harness.ts";
 
 const posted = JSON.parse(
@@ -37,32 +32,29 @@ describe("Slack communication", () => {
     postMessage(bodies, { ...posted, ts: "1503435957.000300" });
     const threads = memoryThreadStore();
     const slack = slackCommunication({ settings, threads, slackApiUrl: `${api}/api/` });
-    const pr = pullRequestOpenedMessage({
-      task: "KAN-3",
-      title: "Fix <!channel> checkout",
-      url: "https://github.com/octo-org/shop/pull/12",
-      costUsd: 0.4217,
-    });
-    const first = await slack.notify({ ...pr }, callContext());
+    const first = await slack.notify(
+      {
+        message:
+          "Pull request opened for KAN-3: Fix <!channel> checkout\nhttps://github.com/octo-org/shop/pull/12",
+        level: "success",
+      },
+      callContext(),
+    );
     expect(first).toEqual({ delivered: true, message_id: "1503435956.000247" });
-    expect(await threads.get("run-1")).toBe("1503435956.000247");
-    const budget = budgetReachedMessage({
-      task: "KAN-3",
-      runId: "run-1",
-      spentUsd: 5,
-      capUsd: 5,
-      capSetting: "limits.max_cost_per_task in ai-dev.config.yaml",
-    });
-    await slack.notify(budget, callContext());
+    expect(await threads.get("run-1", "#ai-dev")).toBe("1503435956.000247");
+    await slack.notify(
+      { message: "Run run-1 for KAN-3 reached its budget: raise limits.max_cost_per_task", level: "warning" },
+      callContext(),
+    );
     expect(bodies).toEqual([
       {
         channel: "#ai-dev",
-        text: ":white_check_mark: Pull request opened for KAN-3: Fix &lt;!channel&gt; checkout\nhttps://github.com/octo-org/shop/pull/12 (cost $0.42)",
+        text: ":white_check_mark: Pull request opened for KAN-3: Fix &lt;!channel&gt; checkout\nhttps://github.com/octo-org/shop/pull/12",
         unfurl_links: "false",
       },
       {
         channel: "#ai-dev",
-        text: ":warning: Run run-1 for KAN-3 stopped at its budget: $5.00 of $5.00. Raise limits.max_cost_per_task in ai-dev.config.yaml, or approve more with /approve-budget &lt;dollars&gt;.",
+        text: ":warning: Run run-1 for KAN-3 reached its budget: raise limits.max_cost_per_task",
         unfurl_links: "false",
         thread_ts: "1503435956.000247",
       },
@@ -104,18 +96,19 @@ describe("Slack communication", () => {
     expect(waits).toEqual([4000]);
   });
 
-  it("formats a failed run with its reason and the way out", () => {
-    expect(
-      runFailedMessage({
-        task: "WEB-44",
-        runId: "run-7",
-        reason: "the tests failed after 3 attempts",
-        wayOut: "comment /revise with a hint",
-      }),
-    ).toEqual({
-      level: "error",
-      message:
-        "Run run-7 for WEB-44 failed: the tests failed after 3 attempts\nWhat to do: comment /revise with a hint",
-    });
+  it("keeps a thread per channel: a run's first message to another channel starts a thread there", async () => {
+    const bodies: Record<string, string>[] = [];
+    postMessage(bodies);
+    postMessage(bodies, { ...posted, ts: "1503435999.000100" });
+    const threads = memoryThreadStore();
+    await threads.remember("run-1", "#ai-dev", "1503435900.000001");
+    const slack = slackCommunication({ settings, threads, slackApiUrl: `${api}/api/` });
+    await slack.notify({ message: "in the thread", level: "info" }, callContext());
+    await slack.notify({ message: "elsewhere", level: "info", channel: "#releases" }, callContext());
+    expect(bodies.map((b) => [b.channel, b.thread_ts])).toEqual([
+      ["#ai-dev", "1503435900.000001"],
+      ["#releases", undefined],
+    ]);
+    expect(await threads.get("run-1", "#releases")).toBe("1503435999.000100");
   });
 });
