@@ -5,8 +5,10 @@ import path from "node:path";
 import { Probot } from "probot";
 import { githubAccess } from "../../adapters/github/installations.ts";
 import { githubIssueThread } from "../../adapters/github/issue-thread.ts";
+import { slackChatReplies } from "../../adapters/slack/replies.ts";
 import { type GithubHandlerDeps, registerGithubHandlers } from "../../handlers/github/index.ts";
 import { githubWebhookEndpoint } from "../../handlers/github/webhook-endpoint.ts";
+import { slackCommandsEndpoint } from "../../handlers/slack/commands-endpoint.ts";
 import type { AppDatabase } from "../db/connect.ts";
 import { loadWorkflows } from "../engine/load-workflows.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
@@ -27,6 +29,7 @@ import { formatSourceIssue } from "../validation/yaml-source.ts";
 import { appVersion } from "../version.ts";
 import type { AppContext } from "./app-context.ts";
 import { engineServices, teamChannel } from "./engine-services.ts";
+import { slackCommandSettings } from "./slack-commands.ts";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 
@@ -97,6 +100,8 @@ export async function startRuntime(
 ): Promise<Runtime> {
   const { settings, loaded, log } = context;
   const workflows = options.workflows ?? loadConfiguredWorkflows(context);
+  // Checked before anything is opened: a command endpoint without its signing secret stops the start.
+  const slackCommands = slackCommandSettings(loaded);
   const queue = new RunQueue(database, {
     heartbeatSeconds: settings.runHeartbeatSeconds,
     ...options.queue,
@@ -136,6 +141,7 @@ export async function startRuntime(
         github,
         threadFor,
         budget: budgetCommands({ db, queue, config: loaded.config }),
+        chatReplies: slackCommands ? slackChatReplies() : undefined,
         log: log.child({ component: "intake" }),
       },
       polling,
@@ -181,6 +187,9 @@ export async function startRuntime(
       handlers: [
         healthHandler({ db, databaseKind: database.target.kind, version: appVersion, mode: () => mode }),
         runsApiHandler({ db, tokens: options.apiTokens ?? [] }),
+        ...(slackCommands
+          ? [slackCommandsEndpoint({ db, queue, log, appName: loaded.config.system.name, ...slackCommands })]
+          : []),
       ],
       app: (app) => registerGithubHandlers(app, handlerDeps),
       webhookEndpoint: (webhooks, path) =>

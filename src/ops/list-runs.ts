@@ -2,6 +2,7 @@ import { type Kysely, sql } from "kysely";
 import { z } from "zod";
 import type { Database } from "../db/schema.ts";
 import { listStepRuns } from "../engine/run-store.ts";
+import { activeStatuses } from "../runs/run-queries.ts";
 
 /**
  * What an operator sees of runs without the dashboard: the same shape whether the CLI read the database
@@ -59,6 +60,17 @@ export async function listRecentRuns(db: Db, limit: number): Promise<RunSummary[
   const rows = await summaryQuery(db)
     .orderBy("runs.created_at", "desc")
     .orderBy("runs.id", "desc")
+    .limit(Math.min(Math.max(1, limit), maxRunsListed))
+    .execute();
+  return rows.map(toRunSummary);
+}
+
+/** The runs that are queued, running or waiting for a budget approval, oldest first. */
+export async function listActiveRuns(db: Db, limit: number): Promise<RunSummary[]> {
+  const rows = await summaryQuery(db)
+    .where("runs.status", "in", [...activeStatuses])
+    .orderBy("runs.created_at", "asc")
+    .orderBy("runs.id", "asc")
     .limit(Math.min(Math.max(1, limit), maxRunsListed))
     .execute();
   return rows.map(toRunSummary);

@@ -34,3 +34,11 @@ export interface RunThreadStore {
    */
   remember(runId: string, channel: string, threadId: string): Promise<string>;
 }
+
+/**
+ * Answers to a chat command given after its request was answered (the work was checked and queued
+ * later): at the address the command came with, seen only by the person who asked.
+ */
+export interface ChatReplies {
+  reply(address: string, text: string): Promise<void>;
+}

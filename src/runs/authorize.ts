@@ -7,7 +7,10 @@ const rolesThatMayTrigger = new Set(["admin", "maintain", "write"]);
 const permissionSchema = z.object({
   permission: z.string(),
   role_name: z.string().optional(),
-  user: z.object({ login: z.string(), type: z.string().optional() }).nullable().optional(),
+  user: z
+    .object({ login: z.string(), id: z.int().optional(), type: z.string().optional() })
+    .nullable()
+    .optional(),
 });
 
 export interface Actor {
@@ -17,7 +20,8 @@ export interface Actor {
 }
 
 export type AuthorizationDecision =
-  | { allowed: true; role: string }
+  /** userId: the person's GitHub id, as the permission answer gives it. */
+  | { allowed: true; role: string; userId?: number }
   | { allowed: false; reason: "bot" | "insufficient_permission"; role: string | undefined };
 
 /**
@@ -33,6 +37,7 @@ export async function authorizeActor(
   if (actor.type === "Bot" || actor.login.endsWith("[bot]"))
     return { allowed: false, reason: "bot", role: undefined };
   let role: string;
+  let userId: number | undefined;
   try {
     const response = await octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
       owner: repository.owner,
@@ -41,6 +46,7 @@ export async function authorizeActor(
     });
     const parsed = permissionSchema.parse(response.data);
     role = parsed.role_name ?? parsed.permission;
+    userId = parsed.user?.id;
   } catch (error) {
     // 404: not a collaborator at all (an outsider on a public repository).
     if ((error as { status?: number }).status === 404) {
@@ -49,6 +55,6 @@ export async function authorizeActor(
     throw error;
   }
   return rolesThatMayTrigger.has(role)
-    ? { allowed: true, role }
+    ? { allowed: true, role, ...(userId === undefined ? {} : { userId }) }
     : { allowed: false, reason: "insufficient_permission", role };
 }

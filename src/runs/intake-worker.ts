@@ -1,5 +1,6 @@
 import { deadIntakeQueueName, type IntakeJob, intakeQueueName } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
+import { processChatRequest } from "./chat-request.ts";
 import { processTriggerEvent, type TriggerProcessingDeps } from "./process-trigger.ts";
 import { triggerEventSchema } from "./trigger-event.ts";
 
@@ -20,7 +21,8 @@ export async function startIntakeWorker(
     async ([job]) => {
       if (!job) return;
       const event = triggerEventSchema.parse(job.data.event);
-      await processTriggerEvent(deps, job.data.deliveryId, event);
+      if (event.kind === "chat_implement") await processChatRequest(deps, job.data.deliveryId, event);
+      else await processTriggerEvent(deps, job.data.deliveryId, event);
     },
   );
   const deadId = await boss.work<IntakeJob>(deadIntakeQueueName, polling, async ([job]) => {

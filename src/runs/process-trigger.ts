@@ -7,6 +7,7 @@ import type { Database } from "../db/schema.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import { isUserFacingError } from "../errors.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { ChatReplies } from "../plugins/communication.ts";
 import type { GithubAccess } from "../plugins/github-access.ts";
 import type { IssueThread, ThreadRef } from "../plugins/issue-thread.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
@@ -32,8 +33,13 @@ export interface TriggerProcessingDeps {
   /** Where answers go: the trigger's issue or PR. */
   threadFor: (ref: ThreadRef) => Promise<IssueThread>;
   budget: BudgetCommands;
+  /** Where answers to chat commands go, when the team's chat takes commands. */
+  chatReplies?: ChatReplies | undefined;
   log: Logger;
 }
+
+/** A trigger that came with its issue or PR (a webhook's): the chat's requests are chat-request.ts's. */
+export type IssueTriggerEvent = Exclude<TriggerEvent, { kind: "chat_implement" }>;
 
 /**
  * The second half of intake, in the worker: is the person allowed (asked of GitHub now), what do the
@@ -43,7 +49,7 @@ export interface TriggerProcessingDeps {
 export async function processTriggerEvent(
   deps: TriggerProcessingDeps,
   deliveryId: string,
-  event: TriggerEvent,
+  event: IssueTriggerEvent,
 ): Promise<void> {
   const { trigger } = event;
   if (event.kind === "edited") {
@@ -166,7 +172,7 @@ export async function processTriggerEvent(
 }
 
 /** The run a trigger asks for, or undefined for a command answered in words. */
-function runRequestOf(event: TriggerEvent, effective: EffectiveRepoConfig): RunRequest | undefined {
+function runRequestOf(event: IssueTriggerEvent, effective: EffectiveRepoConfig): RunRequest | undefined {
   const { trigger } = event;
   switch (event.kind) {
     case "label":
@@ -194,7 +200,7 @@ function runRequestOf(event: TriggerEvent, effective: EffectiveRepoConfig): RunR
  * The request with the task as it was when it was asked for: the issue's comments up to the trigger, or
  * the whole review (its body and every comment) that asked for a revision, read from GitHub now.
  */
-async function asApproved(
+export async function asApproved(
   deps: TriggerProcessingDeps,
   github: Pick<Octokit, "request">,
   deliveryId: string,
@@ -270,7 +276,7 @@ async function pullRequestBranch(deps: TriggerProcessingDeps, trigger: RunTrigge
  * The repository's `.github/ai-dev.yml`, narrowed by the global configuration, or the sentence that
  * says why it cannot be used: no run starts on settings nobody meant.
  */
-async function effectiveRepoConfig(
+export async function effectiveRepoConfig(
   deps: TriggerProcessingDeps,
   trigger: RunTrigger,
 ): Promise<EffectiveRepoConfig | string> {

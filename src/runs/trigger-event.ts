@@ -30,6 +30,25 @@ export const triggerEventSchema = z.discriminatedUnion("kind", [
    * text after the edit.
    */
   z.object({ kind: z.literal("edited"), changed: z.array(z.enum(["title", "body"])).min(1), ...base }),
+  /**
+   * An issue to implement, asked for in the team's chat (a slash command). Nothing of the issue is known
+   * yet, and the person is known by the GitHub login the configuration maps their chat user to: the
+   * intake worker finds the repository's installation, asks GitHub whether that login may write, reads
+   * the issue and starts the default workflow exactly as its label would. Answers go back to the chat.
+   */
+  z.object({
+    kind: z.literal("chat_implement"),
+    /** What the chat calls the request, e.g. slack.slash_command: the run's trigger event. */
+    event: z.string().min(1),
+    repository: z.object({ owner: z.string().min(1), name: z.string().min(1) }),
+    number: z.int().positive(),
+    /** The GitHub login the asker's chat user is mapped to. */
+    login: z.string().min(1),
+    /** Who asked, in the chat's terms (slack:U2147483697), for the audit log. */
+    requester: z.string().min(1),
+    /** Where the answers go: an address the chat's replies understand (Slack's response_url). */
+    replyTo: z.url(),
+  }),
 ]);
 
 export type TriggerEvent = z.infer<typeof triggerEventSchema>;

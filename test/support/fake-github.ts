@@ -39,6 +39,8 @@ export class FakeGitHub {
   readonly repoConfigs = new Map<string, string>();
   /** owner/name → what `GET /repos/{owner}/{repo}` answers with; absent repositories answer 404. */
   readonly repositories = new Map<string, { defaultBranch: string; cloneUrl: string }>();
+  /** owner/name → the id of the app's installation on it (`GET /repos/{owner}/{repo}/installation`); absent: 404. */
+  readonly installations = new Map<string, number>();
   /** Pull requests opened through the API, in order: GitHub's rules for one open PR per head hold. */
   readonly pulls: FakePull[] = [];
   /** owner/name#number → the issue's label names. */
@@ -162,6 +164,14 @@ export class FakeGitHub {
           expires_at: new Date(Date.now() + 3600_000).toISOString(),
         },
       };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(route);
+    if (method === "GET" && match) {
+      const id = this.installations.get(`${match[1]}/${match[2]}`);
+      if (id === undefined) return { status: 404, body: { message: "Not Found" } };
+      // The installation webhook's `installation` is the REST API's installation object.
+      const example = webhookExample("installation", "created").installation as Record<string, unknown>;
+      return { status: 200, body: { ...example, id } };
     }
     match = /^\/repos\/([^/]+)\/([^/]+)\/collaborators\/([^/]+)\/permission$/.exec(route);
     if (method === "GET" && match) {
