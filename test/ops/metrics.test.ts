@@ -1,10 +1,10 @@
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterEach, describe, expect, it } from "vitest";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { waitFor } from "../support/cli.ts";
+import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
 import { type ScriptedAnthropic, startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
-import { webhookExample } from "../support/webhook-examples.ts";
+import { labeledIssue } from "../support/webhook-examples.ts";
 
 let app: TestApp | undefined;
 let api: ScriptedAnthropic | undefined;
@@ -16,18 +16,7 @@ afterEach(async () => {
 });
 
 let issueNumber = 900;
-function labeled() {
-  issueNumber += 1;
-  const payload = webhookExample("issues", "labeled") as {
-    label: { name: string };
-    issue: { number: number };
-    installation?: { id: number };
-  };
-  payload.label.name = "ai-implement";
-  payload.issue.number = issueNumber;
-  payload.installation = { id: installationId };
-  return payload;
-}
+const labeled = () => labeledIssue(++issueNumber, installationId);
 
 /** The scrape, parsed by a Prometheus text-format parser: a family's samples by name. */
 async function scrape(current: TestApp) {
@@ -42,21 +31,6 @@ async function scrape(current: TestApp) {
       samples(name).find((s) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v))?.value ?? 0,
     );
   return { text, families, samples, value };
-}
-
-async function finished(current: TestApp, number: number) {
-  return await waitFor(
-    async () => {
-      const run = await current.database.db
-        .selectFrom("runs")
-        .selectAll()
-        .where("target_number", "=", number)
-        .executeTakeFirst();
-      return run && ["succeeded", "failed"].includes(run.status) ? run : undefined;
-    },
-    30_000,
-    `the run of #${number} to finish`,
-  );
 }
 
 describe("/metrics", () => {
@@ -88,7 +62,7 @@ describe("/metrics", () => {
     expect(before.value("ai_dev_deliveries_received_total", { source: "github" })).toBe(0);
 
     await app.deliver("issues", labeled());
-    const run = await finished(app, issueNumber);
+    const run = await finishedRun(app.database.db, issueNumber);
     expect(run.status).toBe("succeeded");
 
     const after = await scrape(app);
@@ -127,7 +101,7 @@ describe("/metrics", () => {
       "limits:\n  max_cost_per_task: 0.05\nworkflows:\n  default: ask-model\n",
     );
     await app.deliver("issues", labeled());
-    const refused = await finished(app, issueNumber);
+    const refused = await finishedRun(app.database.db, issueNumber);
     expect(refused.error_code).toBe("budget_exceeded");
     const last = await scrape(app);
     expect(last.value("ai_dev_budget_refusals_total")).toBe(1);
