@@ -1,4 +1,5 @@
 import { UserFacingError } from "../src/errors.ts";
+import { type RateLimitRetryOptions, withRateLimitRetries } from "./rate-limit-retries.ts";
 
 /** What an adapter knows about a failed request, read from its SDK's own error type. */
 export interface VendorFailure {
@@ -10,23 +11,14 @@ export interface VendorFailure {
   detail?: string | undefined;
 }
 
-export interface VendorCallOptions {
+export interface VendorCallOptions extends RateLimitRetryOptions {
   /** "Jira", "Linear", "Confluence", "Slack": named in every message. */
   vendor: string;
   /** Where the credentials are configured, e.g. "plugins.task_management (connection.api_token)". */
   credentials: string;
   /** Reads the SDK's error; undefined when it is not an HTTP answer (a bug, a network error): rethrown as is. */
   classify: (error: unknown) => VendorFailure | undefined;
-  /** Waits between rate-limit retries; a parameter so tests see the waits instead of sitting through them. */
-  sleep?: ((ms: number) => Promise<void>) | undefined;
-  /** Rate-limit retries before giving up with a clear error (default 3). */
-  maxRetries?: number | undefined;
-  /** A wait longer than this is not sat through: the step fails and can be retried later (default 120 s). */
-  maxWaitMs?: number | undefined;
-  signal?: AbortSignal | undefined;
 }
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** When a 429 says nothing about how long to wait: the vendors document "a minute" as the window. */
 const defaultRetryAfterMs = 60_000;
@@ -41,28 +33,26 @@ export async function vendorCall<T>(
   send: () => Promise<T>,
   options: VendorCallOptions,
 ): Promise<T> {
-  const sleep = options.sleep ?? realSleep;
-  const maxRetries = options.maxRetries ?? 3;
-  const maxWaitMs = options.maxWaitMs ?? 120_000;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await send();
-    } catch (error) {
-      const failure = options.classify(error);
-      if (!failure) throw error;
-      if (failure.status !== 429) throw vendorError(what, failure, options, error);
-      const waitMs = failure.retryAfterMs ?? defaultRetryAfterMs;
-      if (attempt >= maxRetries || waitMs > maxWaitMs) {
-        throw new UserFacingError(
+  return await withRateLimitRetries(
+    send,
+    {
+      waitMs: (error) => {
+        const failure = options.classify(error);
+        return failure?.status === 429 ? (failure.retryAfterMs ?? defaultRetryAfterMs) : null;
+      },
+      final: (error) => {
+        const failure = options.classify(error);
+        return failure ? vendorError(what, failure, options, error) : error;
+      },
+      stillLimited: (error, waitMs, tries) =>
+        new UserFacingError(
           `${code(options.vendor)}_rate_limited`,
-          `${what}: ${options.vendor}'s rate limit stopped it (asked to wait ${Math.ceil(waitMs / 1000)} s after ${attempt + 1} tries); the step can be retried once the limit resets`,
+          `${what}: ${options.vendor}'s rate limit stopped it (asked to wait ${Math.ceil(waitMs / 1000)} s after ${tries} tries); the step can be retried once the limit resets`,
           { cause: error },
-        );
-      }
-      options.signal?.throwIfAborted();
-      await sleep(waitMs);
-    }
-  }
+        ),
+    },
+    options,
+  );
 }
 
 /** True when the error is the vendor's "not found" as vendorCall reports it. */

@@ -1,18 +1,10 @@
 import { UserFacingError } from "../../src/errors.ts";
+import { type RateLimitRetryOptions, withRateLimitRetries } from "../rate-limit-retries.ts";
 
-export interface GithubCallOptions {
-  /** Waits between retries; a parameter so tests see the waits instead of sitting through them. */
-  sleep?: (ms: number) => Promise<void>;
-  /** Rate-limit retries before giving up with a clear error. */
-  maxRetries?: number;
-  /** A limit that resets later than this is not waited for: the step fails and may be retried later. */
-  maxWaitMs?: number;
-  signal?: AbortSignal;
+export interface GithubCallOptions extends RateLimitRetryOptions {
   /** The clock a primary limit's reset time is compared with. */
   now?: () => number;
 }
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The parts of an Octokit RequestError the adapters read (duck-typed: it travels through Probot's own copy). */
 interface HttpErrorLike {
@@ -30,27 +22,21 @@ export async function githubCall<T>(
   send: () => Promise<T>,
   options: GithubCallOptions = {},
 ): Promise<T> {
-  const sleep = options.sleep ?? realSleep;
-  const maxRetries = options.maxRetries ?? 3;
-  const maxWaitMs = options.maxWaitMs ?? 120_000;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await send();
-    } catch (error) {
-      if (!isHttpError(error)) throw error;
-      const waitMs = rateLimitWaitMs(error, options.now ?? Date.now);
-      if (waitMs === null) throw githubError(what, error);
-      if (attempt >= maxRetries || waitMs > maxWaitMs) {
-        throw new UserFacingError(
+  const now = options.now ?? Date.now;
+  return await withRateLimitRetries(
+    send,
+    {
+      waitMs: (error) => (isHttpError(error) ? rateLimitWaitMs(error, now) : null),
+      final: (error) => (isHttpError(error) ? githubError(what, error) : error),
+      stillLimited: (error, waitMs, tries) =>
+        new UserFacingError(
           "github_rate_limited",
-          `${what}: GitHub's rate limit stopped it (asked to wait ${Math.ceil(waitMs / 1000)} s after ${attempt + 1} tries); the step can be retried once the limit resets`,
+          `${what}: GitHub's rate limit stopped it (asked to wait ${Math.ceil(waitMs / 1000)} s after ${tries} tries); the step can be retried once the limit resets`,
           { cause: error },
-        );
-      }
-      options.signal?.throwIfAborted();
-      await sleep(waitMs);
-    }
-  }
+        ),
+    },
+    options,
+  );
 }
 
 /** True for GitHub's answer that a thing does not exist (404, or 422 for a missing git ref). */

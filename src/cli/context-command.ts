@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { InvalidArgumentError } from "commander";
 import { buildStartingContext, parseTaskFile } from "../context/index.ts";
 import { UserFacingError } from "../errors.ts";
 
@@ -9,16 +8,6 @@ export interface ContextCommandOptions {
   task: string;
   tokens: number;
   json: boolean;
-}
-
-export const defaultContextTokens = 8_000;
-
-export function parseTokens(value: string): number {
-  const tokens = Number(value);
-  if (!Number.isInteger(tokens) || tokens < 256) {
-    throw new InvalidArgumentError("--tokens takes a whole number of at least 256");
-  }
-  return tokens;
 }
 
 /** `ai-dev context`: prints the context the development agent would start with for a task. */

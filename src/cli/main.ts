@@ -1,17 +1,13 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { validateWorkflowFiles } from "../engine/validate-command.ts";
-import { defaultRunsListed } from "../ops/runs-api.ts";
-import { parseRunsLimit, runsCommand } from "../ops/runs-command.ts";
+import { defaultRunsListed } from "../ops/runs-limits.ts";
 import { appVersion } from "../version.ts";
-import { configCheck } from "./config-check.ts";
-import { contextCommand, defaultContextTokens, parseTokens } from "./context-command.ts";
+import { defaultContextTokens, parseNetwork, parseRunsLimit, parseTokens } from "./cli-options.ts";
 import { exitOnUserError } from "./exit-on-user-error.ts";
-import { migrate } from "./migrate.ts";
-import { repoRoot } from "./runtime.ts";
-import { parseNetwork, sandboxCommand } from "./sandbox-command.ts";
-import { startApp } from "./start-app.ts";
+
+// Each command's module is imported when that command runs: the app, the SDKs and the database drivers
+// take seconds to load, which `--help` or `context` should not pay for.
 
 // Probot's setup mode writes the registered app's id, key and webhook secret to .env, as `probot run`
 // reads them back; values already in the environment win.
@@ -27,18 +23,22 @@ program
   .description("run the GitHub App server (webhooks, /healthz) and a worker; what `npm start` runs")
   .option("--no-worker", "serve webhooks only; `ai-dev worker` processes execute the runs")
   .action((options: { worker: boolean }) =>
-    exitOnUserError(() => startApp({ web: true, worker: options.worker })),
+    exitOnUserError(async () =>
+      (await import("./start-app.ts")).startApp({ web: true, worker: options.worker }),
+    ),
   );
 
 program
   .command("worker")
   .description("execute queued runs only (scale out: any number beside the web process, on PostgreSQL)")
-  .action(() => exitOnUserError(() => startApp({ web: false, worker: true })));
+  .action(() =>
+    exitOnUserError(async () => (await import("./start-app.ts")).startApp({ web: false, worker: true })),
+  );
 
 program
   .command("migrate")
   .description("apply database migrations (DATABASE_URL, or the embedded database under DATA_DIR)")
-  .action(() => migrate());
+  .action(async () => (await import("./migrate.ts")).migrate());
 
 program
   .command("config")
@@ -46,7 +46,9 @@ program
   .command("check")
   .argument("[file]", "the file to check (default: AI_DEV_CONFIG or ./ai-dev.config.yaml)")
   .description("check ai-dev.config.yaml and the provider files it names; exits 1 on any problem")
-  .action((file: string | undefined) => exitOnUserError(() => configCheck(file)));
+  .action((file: string | undefined) =>
+    exitOnUserError(async () => (await import("./config-check.ts")).configCheck(file)),
+  );
 
 program
   .command("workflows")
@@ -54,7 +56,9 @@ program
   .command("validate")
   .argument("[files...]", "workflow files (default: every *.yml in workflows/)")
   .description("check workflow files as the app loads them; exits 1 on any problem")
-  .action((files: string[]) => {
+  .action(async (files: string[]) => {
+    const { validateWorkflowFiles } = await import("../engine/validate-command.ts");
+    const { repoRoot } = await import("./runtime.ts");
     const result = validateWorkflowFiles(files, { promptsDir: path.join(repoRoot, "prompts") });
     (result.ok ? process.stdout : process.stderr).write(`${result.output}\n`);
     if (!result.ok) process.exitCode = 1;
@@ -66,8 +70,11 @@ const runs = program
   .option("--json", "print JSON instead of a table")
   .option("-n, --limit <count>", "how many runs, newest first", parseRunsLimit, defaultRunsListed)
   .action((options: { json?: boolean; limit: number }) =>
-    exitOnUserError(() =>
-      runsCommand({ kind: "list", limit: options.limit }, { json: options.json === true }),
+    exitOnUserError(async () =>
+      (await import("../ops/runs-command.ts")).runsCommand(
+        { kind: "list", limit: options.limit },
+        { json: options.json === true },
+      ),
     ),
   );
 
@@ -78,8 +85,8 @@ runs
   .option("--json", "print JSON instead of text")
   // `runs show <id> --json` hands --json to the parent `runs`: read both.
   .action((runId: string, _options: unknown, command: Command) =>
-    exitOnUserError(() =>
-      runsCommand(
+    exitOnUserError(async () =>
+      (await import("../ops/runs-command.ts")).runsCommand(
         { kind: "show", runId },
         { json: command.optsWithGlobals<{ json?: boolean }>().json === true },
       ),
@@ -94,7 +101,9 @@ program
   .option("--tokens <count>", "the budget for the whole context", parseTokens, defaultContextTokens)
   .option("--json", 'print {"files":[{"path","score"}],"tokens"} instead, best first')
   .action((options: { repo: string; task: string; tokens: number; json?: boolean }) =>
-    exitOnUserError(() => contextCommand({ ...options, json: options.json === true })),
+    exitOnUserError(async () =>
+      (await import("./context-command.ts")).contextCommand({ ...options, json: options.json === true }),
+    ),
   );
 
 program
@@ -104,7 +113,7 @@ program
   .option("--network <mode>", "none, or registries as for the setup command", parseNetwork, "none")
   .argument("<command...>", "the command after --, run by /bin/sh -c inside")
   .action((words: string[], options: { dir: string; network: "none" | "registries" }) =>
-    exitOnUserError(() => sandboxCommand(words, options)),
+    exitOnUserError(async () => (await import("./sandbox-command.ts")).sandboxCommand(words, options)),
   );
 
 await program.parseAsync(process.argv);

@@ -1,4 +1,3 @@
-import { InvalidArgumentError } from "commander";
 import { loadAppConfig } from "../config/load.ts";
 import type { SandboxNetwork } from "../sandbox/bwrap-args.ts";
 import { sandboxLimits } from "../sandbox/limits.ts";
@@ -7,11 +6,6 @@ import { runSandboxed } from "../sandbox/run-sandboxed.ts";
 export interface SandboxCommandOptions {
   dir: string;
   network: SandboxNetwork;
-}
-
-export function parseNetwork(value: string): SandboxNetwork {
-  if (value === "none" || value === "registries") return value;
-  throw new InvalidArgumentError('expected "none" (every agent command) or "registries" (the setup command)');
 }
 
 /**

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Database } from "../db/schema.ts";
 import { listStepRuns } from "../engine/run-store.ts";
 import { activeStatuses } from "../runs/run-queries.ts";
+import { maxRunsListed } from "./runs-limits.ts";
 
 /**
  * What an operator sees of runs without the dashboard: the same shape whether the CLI read the database
@@ -51,7 +52,6 @@ export type StepSummary = z.infer<typeof stepSummarySchema>;
 export type RunDetail = z.infer<typeof runDetailSchema>;
 
 /** The most runs one listing returns: an operator's view, not an export. */
-export const maxRunsListed = 200;
 
 type Db = Kysely<Database>;
 

@@ -3,10 +3,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
 import { UserFacingError } from "../errors.ts";
-import { getRunDetail, listRecentRuns, maxRunsListed } from "./list-runs.ts";
+import { getRunDetail, listRecentRuns } from "./list-runs.ts";
+import { defaultRunsListed, maxRunsListed } from "./runs-limits.ts";
 
 export const runsApiPath = "/api/v1/runs";
-export const defaultRunsListed = 20;
 const minTokenLength = 16;
 
 /**

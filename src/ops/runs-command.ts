@@ -1,13 +1,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { InvalidArgumentError } from "commander";
 import type { Kysely } from "kysely";
 import { type DatabaseTarget, databaseTargetFromEnv, openDatabase } from "../db/connect.ts";
 import type { Database } from "../db/schema.ts";
 import { UserFacingError } from "../errors.ts";
 import { askApp, type RunsAnswer, type RunsQuery } from "./app-runs-client.ts";
 import { liveInstanceLock } from "./instance-lock.ts";
-import { getRunDetail, listRecentRuns, maxRunsListed } from "./list-runs.ts";
+import { getRunDetail, listRecentRuns } from "./list-runs.ts";
 import { renderJson, renderRunDetail, renderRunsTable } from "./render-runs.ts";
 
 export interface RunsOutput {
@@ -26,15 +25,6 @@ export async function runsCommand(
 ): Promise<void> {
   const answer = await findRuns(query, databaseTargetFromEnv(env));
   process.stdout.write(printed(answer, output));
-}
-
-/** A `--limit` value, or an error commander shows beside the option. */
-export function parseRunsLimit(value: string): number {
-  const limit = Number(value);
-  if (!/^\d+$/.test(value) || limit < 1 || limit > maxRunsListed) {
-    throw new InvalidArgumentError(`expected a whole number from 1 to ${maxRunsListed}`);
-  }
-  return limit;
 }
 
 async function findRuns(query: RunsQuery, target: DatabaseTarget): Promise<RunsAnswer> {
