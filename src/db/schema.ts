@@ -12,6 +12,7 @@ export interface Database {
   model_calls: ModelCallsTable;
   agent_checkpoints: AgentCheckpointsTable;
   app_comments: AppCommentsTable;
+  api_tokens: ApiTokensTable;
 }
 
 export interface DeliveriesTable {
@@ -178,4 +179,16 @@ export interface AppCommentsTable {
   repository: string;
   number: number;
   posted_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** The API's tokens (src/ops/api-tokens.ts): digests only, never the token itself. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  digest: string;
+  prefix: string;
+  scopes: string[];
+  created_at: ColumnType<Date, Date | undefined, never>;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
 }
