@@ -28,3 +28,8 @@ export function parseRunsLimit(value: string): number {
   }
   return limit;
 }
+
+export function parseTokenScope(value: string): "read" | "write" {
+  if (value === "read" || value === "write") return value;
+  throw new InvalidArgumentError('expected "read" or "write"');
+}

@@ -3,7 +3,13 @@ import path from "node:path";
 import { Command } from "commander";
 import { defaultRunsListed } from "../ops/runs-limits.ts";
 import { appVersion } from "../version.ts";
-import { defaultContextTokens, parseNetwork, parseRunsLimit, parseTokens } from "./cli-options.ts";
+import {
+  defaultContextTokens,
+  parseNetwork,
+  parseRunsLimit,
+  parseTokenScope,
+  parseTokens,
+} from "./cli-options.ts";
 import { exitOnUserError } from "./exit-on-user-error.ts";
 
 // Each command's module is imported when that command runs: the app, the SDKs and the database drivers
@@ -114,6 +120,44 @@ program
   .argument("<command...>", "the command after --, run by /bin/sh -c inside")
   .action((words: string[], options: { dir: string; network: "none" | "registries" }) =>
     exitOnUserError(async () => (await import("./sandbox-command.ts")).sandboxCommand(words, options)),
+  );
+
+const tokens = program.command("tokens").description("the API's bearer tokens (stored as digests)");
+
+tokens
+  .command("create")
+  .requiredOption("--name <name>", "what the token is for, e.g. the tool that uses it")
+  .option(
+    "--scope <scope>",
+    "read (runs, budgets) or write (also start and cancel work)",
+    parseTokenScope,
+    "read",
+  )
+  .description("create a token; it is printed this once")
+  .action((options: { name: string; scope: "read" | "write" }) =>
+    exitOnUserError(async () =>
+      (await import("../ops/tokens-command.ts")).tokensCommand({ kind: "create", ...options }),
+    ),
+  );
+
+tokens
+  .command("list")
+  .option("--json", "print JSON instead of a table")
+  .description("the tokens, with their scopes and last use (never the tokens themselves)")
+  .action((options: { json?: boolean }) =>
+    exitOnUserError(async () =>
+      (await import("../ops/tokens-command.ts")).tokensCommand({ kind: "list", json: options.json === true }),
+    ),
+  );
+
+tokens
+  .command("revoke")
+  .argument("<id>", "the token's id or prefix, as `tokens list` shows it")
+  .description("revoke a token: requests with it are refused from now on")
+  .action((id: string) =>
+    exitOnUserError(async () =>
+      (await import("../ops/tokens-command.ts")).tokensCommand({ kind: "revoke", id }),
+    ),
   );
 
 await program.parseAsync(process.argv);

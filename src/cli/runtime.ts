@@ -13,8 +13,8 @@ import type { AppDatabase } from "../db/connect.ts";
 import { loadWorkflows } from "../engine/load-workflows.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import { UserFacingError } from "../errors.ts";
+import { apiHandler } from "../ops/api/api-app.ts";
 import { createMetrics, metricsHandler } from "../ops/metrics.ts";
-import { runsApiHandler } from "../ops/runs-api.ts";
 import { pluginCatalog } from "../plugins/catalog.ts";
 import type { ThreadRef } from "../plugins/issue-thread.ts";
 import { RunQueue, type RunQueueOptions } from "../queue/run-queue.ts";
@@ -187,7 +187,12 @@ export async function startRuntime(
       log,
       handlers: [
         healthHandler({ db, databaseKind: database.target.kind, version: appVersion, mode: () => mode }),
-        runsApiHandler({ db, tokens: options.apiTokens ?? [] }),
+        apiHandler({
+          db,
+          operatorTokens: options.apiTokens ?? [],
+          rateLimit: loaded.config.security.api_rate_limit,
+          log: log.child({ component: "api" }),
+        }),
         metricsHandler(createMetrics({ db, queue })),
         ...(slackCommands
           ? [slackCommandsEndpoint({ db, queue, log, appName: loaded.config.system.name, ...slackCommands })]

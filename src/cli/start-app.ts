@@ -1,7 +1,7 @@
 import { databaseTargetFromEnv, openDatabase, schemaOf } from "../db/connect.ts";
 import { migrateToLatest } from "../db/migrate.ts";
+import { apiTokenFromEnv } from "../ops/api-tokens.ts";
 import { claimInstanceLock } from "../ops/instance-lock.ts";
-import { apiTokenFromEnv } from "../ops/runs-api.ts";
 import { loadAppContext } from "./app-context.ts";
 import { loadConfiguredWorkflows, startRuntime } from "./runtime.ts";
 

@@ -138,6 +138,15 @@ export const securitySchema = z
       .describe(
         "The app's own new comments per installation (answers, refusals, progress comments); what is over is logged and audited, not posted. Edits of a progress comment are not counted.",
       ),
+    api_rate_limit: z
+      .strictObject({
+        requests: z.int().positive().default(120).describe("Requests one API token may make per window."),
+        window_seconds: z.int().positive().default(60).describe("The window, in seconds."),
+      })
+      .prefault({})
+      .describe(
+        "Requests per API token to /api/v1 in each process; over it the API answers 429 with Retry-After.",
+      ),
   })
   .prefault({});
 

@@ -13,6 +13,7 @@ export interface Database {
   agent_checkpoints: AgentCheckpointsTable;
   app_comments: AppCommentsTable;
   run_threads: RunThreadsTable;
+  api_tokens: ApiTokensTable;
 }
 
 export interface DeliveriesTable {
@@ -187,4 +188,16 @@ export interface RunThreadsTable {
   channel: string;
   thread_id: string;
   created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+/** The API's tokens (src/ops/api-tokens.ts): digests only, never the token itself. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  digest: string;
+  prefix: string;
+  scopes: string[];
+  created_at: ColumnType<Date, Date | undefined, never>;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
 }

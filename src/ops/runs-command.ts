@@ -1,11 +1,9 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
 import type { Kysely } from "kysely";
-import { type DatabaseTarget, databaseTargetFromEnv, openDatabase } from "../db/connect.ts";
+import { type DatabaseTarget, databaseTargetFromEnv } from "../db/connect.ts";
 import type { Database } from "../db/schema.ts";
 import { UserFacingError } from "../errors.ts";
 import { askApp, type RunsAnswer, type RunsQuery } from "./app-runs-client.ts";
-import { liveInstanceLock } from "./instance-lock.ts";
+import { withDatabaseOrApp } from "./database-or-app.ts";
 import { getRunDetail, listRecentRuns } from "./list-runs.ts";
 import { renderJson, renderRunDetail, renderRunsTable } from "./render-runs.ts";
 
@@ -28,57 +26,14 @@ export async function runsCommand(
 }
 
 async function findRuns(query: RunsQuery, target: DatabaseTarget): Promise<RunsAnswer> {
-  if (target.kind === "postgres") return await readDatabase(target, query);
-  const dataDir = path.resolve(target.dataDir ?? ".data");
-  const holder = readLiveLock(dataDir);
-  if (holder) {
-    const reply = await askApp(holder, query);
-    if (reply.ok) return reply.answer;
-    throw new UserFacingError(
-      "database_held",
-      `the ai-dev app (pid ${holder.pid}) holds the embedded database at ${dataDir}; stop it or try again (${reply.reason})`,
-    );
-  }
-  // Opening a directory without a database would create one: say where we looked instead.
-  if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
-    throw new UserFacingError(
-      "no_database",
-      `there is no embedded database at ${dataDir}; run the command where the app runs, or set DATA_DIR or DATABASE_URL`,
-    );
-  }
-  return await readDatabase({ kind: "pglite", dataDir }, query);
-}
-
-function readLiveLock(dataDir: string) {
-  try {
-    return liveInstanceLock(dataDir);
-  } catch (cause) {
-    throw new UserFacingError("unreadable_lock", cause instanceof Error ? cause.message : String(cause), {
-      cause,
-    });
-  }
-}
-
-async function readDatabase(target: DatabaseTarget, query: RunsQuery): Promise<RunsAnswer> {
-  const database = await openDatabase(target);
-  try {
-    // A read-only transaction: the command looks, and the database refuses anything else.
-    return await database.db
-      .transaction()
-      .setAccessMode("read only")
-      .execute((tx) => answer(tx, query));
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "42P01") {
-      throw new UserFacingError(
-        "not_migrated",
-        "the database has no runs table yet: run `npx ai-dev migrate` (the app also does at start)",
-        { cause: error },
-      );
-    }
-    throw error;
-  } finally {
-    await database.close();
-  }
+  return await withDatabaseOrApp(target, {
+    readOnly: true,
+    direct: (db) => answer(db, query),
+    viaApp: async (lock) => {
+      const reply = await askApp(lock, query);
+      return reply.ok ? { ok: true, value: reply.answer } : reply;
+    },
+  });
 }
 
 async function answer(db: Kysely<Database>, query: RunsQuery): Promise<RunsAnswer> {

@@ -60,7 +60,7 @@ describe("the runs API", () => {
       const bad = await get(`/api/v1/runs?limit=${limit}`, `Bearer ${token}`);
       expect(bad).toMatchObject({
         status: 400,
-        body: { error: "limit must be a whole number from 1 to 200" },
+        body: { error: "the request is invalid", fields: [{ path: "limit" }] },
       });
     }
   });

@@ -107,6 +107,35 @@ describe("ai-dev runs while `ai-dev start` holds the embedded database", () => {
     expect(readInstanceLock(dataDir)).toMatchObject({ pid: appPid });
   });
 
+  it("creates, lists and revokes API tokens by asking the app, and the token works on the API", async () => {
+    const env = cleanEnv({ DATA_DIR: dataDir });
+    const created = await runCli(["tokens", "create", "--name", "grafana", "--scope", "read"], env);
+    expect(created.stderr).toBe("");
+    expect(created.code).toBe(0);
+    const token = created.stdout.split("\n")[0] ?? "";
+    expect(token).toMatch(/^aidev_/);
+    expect(created.stdout).toContain('The token "grafana" (read) is shown this once');
+    const port = readInstanceLock(dataDir)?.port;
+    const api = (t: string) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/runs`, { headers: { authorization: `Bearer ${t}` } });
+    expect((await api(token)).status).toBe(200);
+
+    const listed = await runCli(["tokens", "list", "--json"], env);
+    const { tokens } = JSON.parse(listed.stdout) as {
+      tokens: { id: string; name: string; prefix: string }[];
+    };
+    const record = tokens.find((t) => t.name === "grafana");
+    expect(record?.prefix).toBe(token.slice(0, 12));
+    expect(listed.stdout).not.toContain(token);
+
+    const revoked = await runCli(["tokens", "revoke", record?.prefix ?? ""], env);
+    expect(revoked.code).toBe(0);
+    expect((await api(token)).status).toBe(401);
+    const again = await runCli(["tokens", "revoke", record?.prefix ?? ""], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("there is no live token");
+  });
+
   it("the app removes its lock at shutdown; then the command opens the database itself", async () => {
     const exited = new Promise((resolve) => app.on("close", resolve));
     app.kill("SIGTERM");

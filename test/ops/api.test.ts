@@ -1,0 +1,179 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { insertRun } from "../../src/engine/run-store.ts";
+import { budgetsOverviewSchema } from "../../src/ops/budgets-overview.ts";
+import { startTestApp, type TestApp } from "../support/app-harness.ts";
+import { implementRunId, seedRuns } from "./seed-runs.ts";
+
+const operator = "operator-token-0123456789abcdef";
+const rateLimit = 25;
+let app: TestApp;
+let dir: string;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), "ai-dev-api-"));
+  const config = path.join(dir, "ai-dev.config.yaml");
+  writeFileSync(
+    config,
+    [
+      "workflows:",
+      `  config_dir: ${path.join(import.meta.dirname, "..", "fixtures", "intake", "workflows")}`,
+      "security:",
+      `  api_rate_limit: { requests: ${rateLimit}, window_seconds: 60 }`,
+    ].join("\n"),
+  );
+  app = await startTestApp({ worker: false, apiTokens: [operator], env: { AI_DEV_CONFIG: config } });
+  await seedRuns(app.database.db);
+});
+afterAll(async () => {
+  await app?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function call(method: string, route: string, token?: string, body?: unknown) {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(`${app.url}/api/v1${route}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields of its own answer
+    body: (text ? JSON.parse(text) : null) as any,
+  };
+}
+
+async function newToken(name: string, scopes: string[]): Promise<string> {
+  const created = await call("POST", "/tokens", operator, { name, scopes });
+  expect(created.status).toBe(201);
+  return created.body.token as string;
+}
+
+describe("the API", () => {
+  it("serves its OpenAPI document without a token, listing every route", async () => {
+    const doc = await call("GET", "/openapi.json");
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.body.paths).sort()).toEqual(
+      [
+        "/api/v1/budgets",
+        "/api/v1/runs",
+        "/api/v1/runs/{id}",
+        "/api/v1/runs/{id}/cancel",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+      ].sort(),
+    );
+    expect(doc.body.components.securitySchemes.Bearer).toEqual({ type: "http", scheme: "bearer" });
+  });
+
+  it("creates a token shown once and stored as a digest, lists it without the token, and revokes it", async () => {
+    const token = await newToken("ci", ["read"]);
+    expect(token).toMatch(/^aidev_[\w-]{43}$/);
+    const stored = await app.database.db
+      .selectFrom("api_tokens")
+      .selectAll()
+      .where("name", "=", "ci")
+      .execute();
+    expect(stored).toHaveLength(1);
+    expect(JSON.stringify(stored)).not.toContain(token);
+    const listed = await call("GET", "/tokens", operator);
+    expect(JSON.stringify(listed.body)).not.toContain(token);
+    expect(listed.body.tokens.find((t: { name: string }) => t.name === "ci")).toMatchObject({
+      scopes: ["read"],
+      prefix: token.slice(0, 12),
+      revokedAt: null,
+    });
+    expect((await call("GET", "/runs", token)).status).toBe(200);
+    expect((await call("DELETE", `/tokens/${stored[0]?.id}`, operator)).status).toBe(204);
+    const after = await call("GET", "/runs", token);
+    expect(after.status).toBe(401);
+    expect(after.headers.get("www-authenticate")).toBe("Bearer");
+  });
+
+  it("answers 401 without a token or with a wrong one, on every route", async () => {
+    for (const [method, route] of [
+      ["GET", "/runs"],
+      ["GET", `/runs/${implementRunId}`],
+      ["POST", `/runs/${implementRunId}/cancel`],
+      ["GET", "/budgets"],
+      ["GET", "/tokens"],
+    ] as const) {
+      expect((await call(method, route)).status).toBe(401);
+      expect((await call(method, route, "aidev_not-a-token")).status).toBe(401);
+    }
+  });
+
+  it("refuses a read token on a write route with 403, and a stored token on token management", async () => {
+    const reader = await newToken("dashboard", ["read"]);
+    const id = await insertRun(app.database.db, {
+      workflow: "implement-issue",
+      inputs: {},
+      context: {},
+      now: new Date(),
+    });
+    const refused = await call("POST", `/runs/${id}/cancel`, reader);
+    expect(refused).toMatchObject({ status: 403, body: { error: "this token lacks the `write` scope" } });
+    const writer = await newToken("bot", ["write"]);
+    expect((await call("POST", "/tokens", writer, { name: "x", scopes: ["read"] })).status).toBe(403);
+    const cancelled = await call("POST", `/runs/${id}/cancel`, writer);
+    expect(cancelled).toMatchObject({ status: 202, body: { runId: id, outcome: "cancelled" } });
+    const again = await call("POST", `/runs/${id}/cancel`, writer);
+    expect(again).toMatchObject({ status: 409, body: { error: `run ${id} has already ended (cancelled)` } });
+    const audit = await app.database.db
+      .selectFrom("audit_log")
+      .select(["actor", "action"])
+      .where("run_id", "=", id)
+      .execute();
+    expect(audit).toEqual([{ actor: "api:bot", action: "run.cancel_requested" }]);
+  });
+
+  it("answers 400 with each field's problem, and 404 for an unknown run or route", async () => {
+    const bad = await call("POST", "/tokens", operator, { name: "", scopes: ["delete"] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toBe("the request is invalid");
+    expect(bad.body.fields.map((f: { path: string }) => f.path).sort()).toEqual(["name", "scopes.0"]);
+    const malformed = await call("POST", "/tokens", operator, "{not json");
+    expect(malformed.status).toBe(400);
+    expect((await call("GET", "/runs/no-such-run", operator)).body).toEqual({ error: "no run no-such-run" });
+    expect((await call("GET", "/nothing-here", operator)).status).toBe(404);
+    const huge = await call("POST", "/tokens", operator, { name: "x".repeat(1_100_000), scopes: ["read"] });
+    expect(huge).toMatchObject({ status: 413, body: { error: "the body is over 1048576 bytes" } });
+  });
+
+  it("shows the month's budgets and the daily spend from the ledger", async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    await app.database.db
+      .insertInto("budgets")
+      .values({
+        scope: `repo:Codertocat/Hello-World:${month}`,
+        cap_micros: 500_000_000,
+        spent_micros: 1_234_567,
+      })
+      .execute();
+    const budgets = await call("GET", "/budgets", operator);
+    expect(budgets.status).toBe(200);
+    const overview = budgetsOverviewSchema.parse(budgets.body);
+    expect(overview.month).toBe(month);
+    expect(overview.repositories).toEqual([
+      { repository: "Codertocat/Hello-World", capUsd: 500, spentUsd: 1.234567, reservedUsd: 0 },
+    ]);
+  });
+
+  it("answers 429 with Retry-After once a token passes its rate limit, and other tokens go on", async () => {
+    const busy = await newToken("busy", ["read"]);
+    const statuses: number[] = [];
+    for (let i = 0; i < rateLimit + 1; i++) statuses.push((await call("GET", "/runs?limit=1", busy)).status);
+    expect(statuses.slice(0, rateLimit).every((s) => s === 200)).toBe(true);
+    const over = await call("GET", "/runs?limit=1", busy);
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await call("GET", "/runs?limit=1", await newToken("calm", ["read"]))).status).toBe(200);
+  });
+});
