@@ -7,12 +7,13 @@ import { releaseExpiredReservations } from "../../src/budget/expire.ts";
 import { bigintToNumber } from "../../src/budget/money.ts";
 import { checkSandbox } from "../../src/sandbox/check-sandbox.ts";
 import { installationId, webhookSecret } from "../support/app-harness.ts";
-import { cleanEnv, repoRoot, spawnCli, waitFor } from "../support/cli.ts";
+import { cleanEnv, repoRoot, waitFor } from "../support/cli.ts";
+import { CliProcesses, killHard } from "../support/cli-processes.ts";
 import { isPostgresUnderTest, openTestDatabase } from "../support/database.ts";
 import { FakeGitHub } from "../support/fake-github.ts";
 import { freePort } from "../support/free-port.ts";
 import { type GitHttpServer, startGitHttpServer } from "../support/git-http-server.ts";
-import { createBareRepository, git } from "../support/git-repos.ts";
+import { createBareRepository, git, pushCommit } from "../support/git-repos.ts";
 import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
 import { startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
@@ -44,30 +45,12 @@ const toolUse = (id: string, name: string, input: Record<string, unknown>) => ({
 });
 const editor = "str_replace_based_edit_tool";
 
-const children: ReturnType<typeof spawnCli>[] = [];
+const processes = new CliProcesses();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.on("close", resolve));
-      child.kill("SIGKILL");
-      await exited;
-    }
-  }
+  await processes.killAll();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function start(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawnCli(args, env, repoRoot);
-  let output = "";
-  const collect = (d: unknown) => {
-    output += String(d);
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  children.push(child);
-  return { child, output: () => output };
-}
 
 /** The `messages` a recorded request sent: how far into the conversation that call was. */
 const messagesOf = (body: Record<string, unknown>) => body.messages as unknown[];
@@ -194,8 +177,8 @@ describe.skipIf(!isPostgresUnderTest() || !sandbox.ok)("an agent whose worker is
       });
 
     const port = await freePort();
-    const web = start(["start", "--no-worker"], env("web", { PORT: String(port) }));
-    const workers = [start(["worker"], env("one")), start(["worker"], env("two"))];
+    const web = processes.start(["start", "--no-worker"], env("web", { PORT: String(port) }));
+    const workers = [processes.start(["worker"], env("one")), processes.start(["worker"], env("two"))];
     await waitFor(
       async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined),
       60_000,
@@ -249,9 +232,11 @@ describe.skipIf(!isPostgresUnderTest() || !sandbox.ok)("an agent whose worker is
       .executeTakeFirstOrThrow();
     expect(checkpoint.turn).toBe(2);
     expect(checkpoint.diff).toContain("+Hello, world");
-    const exited = new Promise((resolve) => victim?.child.on("close", resolve));
-    victim?.child.kill("SIGKILL");
-    await exited;
+    if (victim) await killHard(victim.child);
+    // Someone pushes to main while the run waits for a worker: the resume goes on from the commit the
+    // checkpoint was taken on, and the run's changes stay its own.
+    const startedOn = git(bare, ["rev-parse", "main"]).trim();
+    pushCommit(bare, "main", { "README.md": "# Hello\n" }, "Someone else's commit meanwhile");
 
     const run = await finishedRun(database.db, 9, 90_000);
     expect({ status: run.status, error: run.error_message }).toEqual({ status: "succeeded", error: null });
@@ -315,12 +300,27 @@ describe.skipIf(!isPostgresUnderTest() || !sandbox.ok)("an agent whose worker is
       .where("status", "=", "succeeded")
       .execute();
     expect(steps.filter((s) => s.attempt !== 1)).toEqual([{ step_name: "develop", attempt: 2 }]);
+    const develop = await database.db
+      .selectFrom("step_runs")
+      .select("outputs")
+      .where("run_id", "=", run.id)
+      .where("step_name", "=", "develop")
+      .executeTakeFirstOrThrow();
+    expect((develop.outputs as { changed_files: string[] }).changed_files.sort()).toEqual([
+      "CHANGES.md",
+      "greeting.txt",
+    ]);
 
     // One branch with one commit holding both the edit before the crash and the file after it; one PR.
     expect(
       git(bare, ["for-each-ref", "--format=%(refname)", "refs/heads/"]).trim().split("\n").sort(),
     ).toEqual([`refs/heads/${branch}`, "refs/heads/main"]);
     expect(git(bare, ["rev-list", "--count", `main..${branch}`]).trim()).toBe("1");
+    expect(git(bare, ["rev-parse", `${branch}~1`]).trim()).toBe(startedOn);
+    expect(git(bare, ["diff", "--name-only", startedOn, branch]).trim().split("\n").sort()).toEqual([
+      "CHANGES.md",
+      "greeting.txt",
+    ]);
     expect(git(bare, ["show", `${branch}:greeting.txt`])).toBe("Hello, world\n");
     expect(git(bare, ["show", `${branch}:CHANGES.md`])).toBe("- Fixed a typo\n");
     const pulls = github.pulls.filter((p) => p.repository === repository);
