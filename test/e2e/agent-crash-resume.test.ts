@@ -279,6 +279,7 @@ describe.skipIf(!isPostgresUnderTest() || !sandbox.ok)("an agent whose worker is
     const hold = holds[0];
     if (!hold) throw new Error("no hold");
     const scopes = calls[0]?.scopes ?? [];
+    expect(scopes).toHaveLength(4); // run, task, repository month, installation month
     const budgets = () =>
       database.db.selectFrom("budgets").selectAll().where("scope", "in", scopes).execute();
     for (const row of await budgets()) {
