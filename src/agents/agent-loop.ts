@@ -6,6 +6,7 @@ import type {
   ToolResultBlockParam,
   ToolUseBlock,
 } from "@anthropic-ai/sdk/resources/messages/messages";
+import { z } from "zod";
 import type { CallContext, CallRequest, CallResult } from "../ai/client.ts";
 import { BudgetExceededError } from "../budget/errors.ts";
 import type { AgentCheckpoint, CheckpointStore } from "./checkpoints.ts";
@@ -42,8 +43,13 @@ export interface AgentLoopOptions {
   /** The budgeted model client (src/ai/client.ts): every turn is reserved, priced and settled in the ledger. */
   client: { create(request: CallRequest, context: CallContext): Promise<CallResult> };
   tools: Pick<Toolbox, "definitions" | "dispatch">;
-  /** Instructions first, then the starting context: both stable for the run, so both are cached. */
-  system: TextBlockParam[];
+  /**
+   * Instructions first, then the starting context: both stable for the run, so both are cached. Built
+   * only when the step starts fresh: a resume goes on with the system its conversation started with
+   * (saved in the checkpoint), since one rebuilt on another worker's checkout can differ (the base moved,
+   * the map ranks differently), which would change what the model was told and lose the cached prefix.
+   */
+  system: () => Promise<TextBlockParam[]>;
   /** The first user message: the task, marked as data. */
   task: string;
   model?: string | undefined;
@@ -84,6 +90,8 @@ export interface AgentLoopOptions {
 export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoopResult> {
   const now = options.now ?? Date.now;
   const resumed = await options.checkpoints.load();
+  const savedSystem = systemSchema.safeParse(resumed?.state.system);
+  const system = savedSystem.success ? savedSystem.data : await options.system();
   const state: AgentCheckpoint = resumed ?? {
     turn: 0,
     messages: [{ role: "user", content: options.task }],
@@ -105,6 +113,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
       ...state.state,
       costUsd,
       elapsedMs: elapsed(),
+      system,
       ...(options.bookkeeping ? { bookkeeping: options.bookkeeping.save() } : {}),
     };
     Object.assign(state, await options.worktree.snapshot());
@@ -148,7 +157,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
         {
           model: options.model,
           maxTokens: options.maxTokens,
-          system: options.system,
+          system,
           tools: options.tools.definitions,
           messages: state.messages,
         },
@@ -169,6 +178,9 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     await save();
   }
 }
+
+/** The system blocks as a checkpoint holds them (a checkpoint from before they were saved has none). */
+const systemSchema = z.array(z.object({ type: z.literal("text"), text: z.string() })).min(1);
 
 function toolCalls(message: MessageParam): ToolUseBlock[] {
   if (typeof message.content === "string") return [];

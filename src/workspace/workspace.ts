@@ -115,7 +115,9 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
   const worktreeGit = (extra: Record<string, string> = {}, token?: string) =>
     gitClient(dir, { ...worktreeEnv(gitDir, dir, token), ...extra });
   let pushedSha: string | null = null;
-  const startCommit = (await worktreeGit().revparse(["HEAD"])).trim();
+  // The commit the run's changes are measured against: where the checkout started, or, on a resume, the
+  // commit the checkpoint was taken on (see restore).
+  let startCommit = (await worktreeGit().revparse(["HEAD"])).trim();
   // Staging everything (untracked files too) is how both a snapshot and a commit see the whole change.
   const stagedDiff = async (args: string[]) => {
     const git = worktreeGit();
@@ -211,12 +213,16 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
     },
 
     async restore(snapshot) {
-      if (!snapshot.diff.trim()) return;
       const git = worktreeGit();
       if (snapshot.baseCommit && snapshot.baseCommit !== startCommit) {
-        // The base moved on the remote since the checkpoint: the diff applies to the commit it was taken on.
+        // The base moved on the remote since the checkpoint: the diff applies to the commit it was taken
+        // on, and the conversation read the files of that commit (even when it changed nothing yet).
         await git.raw(["reset", "--quiet", "--hard", snapshot.baseCommit]);
+        // Later snapshots and changedFiles count from there too: against the new base they would hold a
+        // revert of every commit the base gained, and the next resume would apply it.
+        startCommit = snapshot.baseCommit;
       }
+      if (!snapshot.diff.trim()) return;
       const file = path.join(path.dirname(dir), `.${path.basename(dir)}.restore.diff`);
       writeFileSync(file, snapshot.diff);
       try {

@@ -72,7 +72,7 @@ function loopOptions(
   return {
     client,
     tools: recordingToolbox(),
-    system: [{ type: "text" as const, text: "You are the development agent." }],
+    system: async () => [{ type: "text" as const, text: "You are the development agent." }],
     task: "Use test_tool with the value test.",
     maxTokens: 1024,
     limits: { maxTurns: 10, maxDurationMs: 60_000 },
@@ -153,6 +153,42 @@ describe("the agent loop", () => {
     const keys = await ledgerKeys(runId);
     expect(keys).toHaveLength(2);
     expect(new Set(keys.map((k) => k.split("/turn-")[1]?.split("/")[0]))).toEqual(new Set(["1", "2"]));
+  });
+
+  it("resumes with the system its conversation started with, not one rebuilt on the new worker", async () => {
+    const api = await suite.startApi();
+    api.push({ reply: toolUse });
+    const { runId, scopes } = await newRun();
+    const controller = new AbortController();
+    const started = [
+      { type: "text" as const, text: "Rules." },
+      { type: "text" as const, text: "Map at abc123." },
+    ];
+    const first = loopOptions(runId, scopes, {
+      system: async () => started,
+      signal: controller.signal,
+      onTurn: async () => controller.abort(new Error("shutdown")),
+    });
+    await expect(runAgentLoop(first)).rejects.toThrow();
+
+    // On the other worker's checkout the map would come out differently (the base moved meanwhile).
+    api.push({ reply: endTurn });
+    let rebuilt = 0;
+    const second = loopOptions(runId, scopes, {
+      system: async () => {
+        rebuilt += 1;
+        return [
+          { type: "text", text: "Rules." },
+          { type: "text", text: "Map at def456." },
+        ];
+      },
+    });
+    expect((await runAgentLoop(second)).stop).toBe("end_turn");
+    expect(rebuilt).toBe(0);
+    expect(api.requests).toHaveLength(2);
+    const systems = api.requests.map((r) => (r.body.system as { text: string }[]).map((block) => block.text));
+    expect(systems[1]).toEqual(["Rules.", "Map at abc123."]);
+    expect(systems[1]).toEqual(systems[0]);
   });
 
   it("answers tool calls the model made just before a crash, instead of asking the model again", async () => {

@@ -8,7 +8,8 @@ import { pluginCatalog } from "../../src/plugins/catalog.ts";
 import { RunQueue } from "../../src/queue/run-queue.ts";
 import { acceptRunRequest } from "../../src/runs/intake.ts";
 import { installationId, intakeConfig, webhookSecret } from "../support/app-harness.ts";
-import { cleanEnv, repoRoot, spawnCli, waitFor } from "../support/cli.ts";
+import { cleanEnv, repoRoot, waitFor } from "../support/cli.ts";
+import { CliProcesses, killHard } from "../support/cli-processes.ts";
 import { isPostgresUnderTest, openTestDatabase, type TestDatabase } from "../support/database.ts";
 import { FakeGitHub } from "../support/fake-github.ts";
 import { freePort } from "../support/free-port.ts";
@@ -17,16 +18,10 @@ import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
 import { startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
 import { testPrivateKey, webhookExample, webhookHeaders } from "../support/webhook-examples.ts";
 
-const children: ReturnType<typeof spawnCli>[] = [];
+const processes = new CliProcesses();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.on("close", resolve));
-      child.kill("SIGKILL");
-      await exited;
-    }
-  }
+  await processes.killAll();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
@@ -57,19 +52,6 @@ async function harness(database: { env: NodeJS.ProcessEnv }): Promise<Harness> {
         ...extra,
       }),
   };
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawnCli(args, env, repoRoot);
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += String(d);
-  });
-  child.stderr?.on("data", (d) => {
-    output += String(d);
-  });
-  children.push(child);
-  return { child, output: () => output };
 }
 
 async function healthy(port: number) {
@@ -134,7 +116,7 @@ describe("durable runs across processes", () => {
     const shared = await sharedDatabase();
     const { github, env } = await harness(shared);
     const port = await freePort();
-    const web = start(["start", "--no-worker"], env({ PORT: String(port) }));
+    const web = processes.start(["start", "--no-worker"], env({ PORT: String(port) }));
     await healthy(port);
 
     const payload = webhookExample("issues", "labeled") as Record<string, unknown> & {
@@ -151,13 +133,11 @@ describe("durable runs across processes", () => {
       headers: webhookHeaders("issues", body, webhookSecret, randomUUID()),
     });
     expect(response.status).toBe(200);
-    const killed = new Promise((resolve) => web.child.on("close", resolve));
-    web.child.kill("SIGKILL");
-    await killed;
+    await killHard(web.child);
     expect(github.comments()).toHaveLength(0); // nothing ran before the kill
 
     const restartPort = await freePort();
-    start(["start"], env({ PORT: String(restartPort) }));
+    processes.start(["start"], env({ PORT: String(restartPort) }));
     const done = await github.waitForComment(
       (body) => body.includes("· done"),
       "the run to finish after the restart",
@@ -178,7 +158,7 @@ describe("durable runs across processes", () => {
       const numbers = Array.from({ length: 20 }, (_, i) => i + 1);
       await queueRuns(test, "implement-issue", numbers);
 
-      const workers = [start(["worker"], env()), start(["worker"], env())];
+      const workers = [processes.start(["worker"], env()), processes.start(["worker"], env())];
       const finished = await waitFor(
         async () => {
           const runs = await test.db.selectFrom("runs").select(["id", "status"]).execute();
@@ -223,9 +203,9 @@ async function runHeldMidStep(extraEnv: NodeJS.ProcessEnv) {
     ...extraEnv,
   });
   await queueRuns(test, "long-step", [77]);
-  const a = start(["worker"], workerEnv);
+  const a = processes.start(["worker"], workerEnv);
   await waitFor(async () => (api.requests.length === 1 ? true : undefined), 60_000, "worker A's model call");
-  const b = start(["worker"], workerEnv);
+  const b = processes.start(["worker"], workerEnv);
   await waitFor(
     async () => (b.output().includes('"msg":"database ready"') ? true : undefined),
     60_000,
@@ -245,9 +225,7 @@ async function runHeldMidStep(extraEnv: NodeJS.ProcessEnv) {
 describe.skipIf(!isPostgresUnderTest())("a worker that stops mid-step, on PostgreSQL", () => {
   it("resumes a SIGKILLed worker's run on another worker within 2 minutes", async () => {
     const { a, b, api, finished, steps } = await runHeldMidStep({ AI_DEV_RUN_HEARTBEAT_SECONDS: "10" });
-    const exited = new Promise((resolve) => a.child.on("close", resolve));
-    a.child.kill("SIGKILL");
-    await exited;
+    await killHard(a.child);
     const killedAt = Date.now();
 
     const run = await finished();

@@ -264,6 +264,48 @@ describe("workspace", () => {
     await second.remove();
   });
 
+  it("resumes a checkpoint on the commit it was taken on after the base moved, and counts only the run's changes", async () => {
+    const first = await openWorkspace({
+      workspaceDir,
+      repository: repository(),
+      runId: "run-resume",
+      branch: "ai/20-resume",
+    });
+    writeFileSync(path.join(first.dir, "src/index.ts"), "export const answer = 42;\n");
+    writeFileSync(path.join(first.dir, "notes.md"), "why 42\n");
+    const checkpoint = await first.snapshot();
+    await first.remove(); // the worker died; another one resumes on a fresh checkout
+    pushCommit(bare, "main", { "MOVED.md": "main moved on\n" }, "Someone else's commit meanwhile");
+
+    const resumed = await openWorkspace({
+      workspaceDir,
+      repository: repository(),
+      runId: "run-resume",
+      branch: "ai/20-resume",
+    });
+    await resumed.restore(checkpoint);
+    expect(git(resumed.dir, ["rev-parse", "HEAD"]).trim()).toBe(checkpoint.baseCommit);
+    expect(readFileSync(path.join(resumed.dir, "src/index.ts"), "utf8")).toBe("export const answer = 42;\n");
+    expect(readFileSync(path.join(resumed.dir, "notes.md"), "utf8")).toBe("why 42\n");
+    expect(existsSync(path.join(resumed.dir, "MOVED.md"))).toBe(false);
+    // The next checkpoint and the changed files are the run's work, not a revert of main's new commit.
+    expect((await resumed.changedFiles()).sort()).toEqual(["notes.md", "src/index.ts"]);
+    expect(await resumed.snapshot()).toEqual(checkpoint);
+    await resumed.remove();
+
+    // A checkpoint before the first change resumes on its commit too: the conversation read those files.
+    const readOnly = await openWorkspace({
+      workspaceDir,
+      repository: repository(),
+      runId: "run-resume",
+      branch: "ai/20-resume",
+    });
+    await readOnly.restore({ diff: "", baseCommit: checkpoint.baseCommit });
+    expect(git(readOnly.dir, ["rev-parse", "HEAD"]).trim()).toBe(checkpoint.baseCommit);
+    expect(await readOnly.changedFiles()).toEqual([]);
+    await readOnly.remove();
+  });
+
   it("keeps its own git directory when a command rewrites the worktree's .git file", async () => {
     const workspace = await openWorkspace({
       workspaceDir,

@@ -176,18 +176,20 @@ export async function runDevelopmentAgent(
       }
     }
     const prompt = await ports.instructions(input, workspace.branch);
-    const context = await ports.startingContext({
-      dir: workspace.dir,
-      task: {
-        title: input.task.title,
-        body: [input.task.description, input.plan].filter(Boolean).join("\n\n"),
-      },
-      instructions: workspace.settings.instructions,
-    });
-    const system: TextBlockParam[] = [
-      { type: "text", text: prompt.system },
-      { type: "text", text: context },
-    ];
+    const system = async (): Promise<TextBlockParam[]> => {
+      const context = await ports.startingContext({
+        dir: workspace.dir,
+        task: {
+          title: input.task.title,
+          body: [input.task.description, input.plan].filter(Boolean).join("\n\n"),
+        },
+        instructions: workspace.settings.instructions,
+      });
+      return [
+        { type: "text", text: prompt.system },
+        { type: "text", text: context },
+      ];
+    };
     const loop = await runAgentLoop({
       client: ports.model,
       tools: await ports.toolbox({ dir: workspace.dir }),
