@@ -38,8 +38,6 @@ export interface Workspace {
   /** The run's worktree: the agent's files, the sandbox's one writable directory. */
   readonly dir: string;
   readonly branch: string;
-  /** The mirror, shown read-only in the sandbox so `git status` and `git diff` work there. */
-  readonly sandboxReadOnly: string[];
   /** Whether the branch existed on the remote before this run: then it is never force-pushed. */
   readonly branchExisted: boolean;
   /** Stages every change, refuses it on a blocked path or secret, commits; null when nothing changed. */
@@ -134,7 +132,6 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
   return {
     dir,
     branch,
-    sandboxReadOnly: [mirror],
     branchExisted,
 
     async commit(commit) {
