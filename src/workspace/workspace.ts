@@ -157,9 +157,11 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
         "-U0",
         "--no-color",
       ]);
+      const message = trailers(commit.message, input.runId, commit.coAuthor);
       const findings = diffFindings({
         paths,
         diff,
+        message,
         blockedPaths: commit.blockedPaths ?? [],
         liveSecrets: commit.liveSecrets ?? [],
       });
@@ -173,7 +175,6 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
         GIT_COMMITTER_NAME: commit.author.name,
         GIT_COMMITTER_EMAIL: commit.author.email,
       };
-      const message = trailers(commit.message, input.runId, commit.coAuthor);
       await worktreeGit(who).raw(["commit", "--quiet", "--no-verify", "-m", message]);
       return (await git.revparse(["HEAD"])).trim();
     },
