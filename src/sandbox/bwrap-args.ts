@@ -12,6 +12,8 @@ export interface BwrapArgsInput {
   env: Record<string, string>;
   /** Blocked files and directories inside `dir` (see masked-paths.ts), covered so nothing reads them. */
   masked?: readonly MaskedPath[];
+  /** The app's own secret files and directory where a system directory would show them (app-secret-paths.ts). */
+  hidden?: readonly MaskedPath[];
 }
 
 /** The environment every sandboxed command starts from; nothing of the app's process gets in. */
@@ -25,9 +27,11 @@ export const baseSandboxEnv: Readonly<Record<string, string>> = {
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** /bin, /lib… are symlinks into /usr on merged-/usr systems (Debian 12) and directories elsewhere. */
+export const linkedSystemDirs: readonly string[] = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"];
+
 function systemDirArgs(): string[] {
   const args: string[] = [];
-  for (const dir of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
+  for (const dir of linkedSystemDirs) {
     let stat: ReturnType<typeof lstatSync>;
     try {
       stat = lstatSync(dir);
@@ -80,6 +84,12 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
     "--tmpfs",
     "/tmp",
   ];
+  // Before the worktree, so a worktree below the app's directory is still mounted (the tmpfs stays
+  // writable for its mount point; what a command writes there vanishes with the sandbox).
+  for (const hide of input.hidden ?? []) {
+    if (hide.directory) args.push("--tmpfs", hide.path);
+    else args.push("--ro-bind", "/dev/null", hide.path);
+  }
   args.push("--bind", input.dir, input.dir);
   // After the worktree, so they cover what it holds. A file gets the host's /dev/null: a device node on
   // a mount made in a user namespace (nodev), so opening it for reading or writing is refused (were it

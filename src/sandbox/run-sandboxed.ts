@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { realpathSync, statSync } from "node:fs";
 import { commandDecision } from "./allowed-commands.ts";
+import { appSecretPaths, hiddenAppSecrets } from "./app-secret-paths.ts";
 import { bwrapArgs, type SandboxNetwork } from "./bwrap-args.ts";
 import { checkSandbox, type SandboxCheck, sandboxReady } from "./check-sandbox.ts";
 import { blockedPathsIn } from "./masked-paths.ts";
@@ -104,6 +105,7 @@ export async function runSandboxed(input: SandboxedCommand): Promise<SandboxedRe
     network: input.network,
     env: input.env ?? {},
     masked: blockedPathsIn(dir, input.blockedPaths),
+    hidden: hiddenAppSecrets(appSecretPaths()),
   });
 
   const started = performance.now();
