@@ -393,6 +393,8 @@ describe.skipIf(!sandbox.ok)("a hostile model against the real app", () => {
     expect(final).toContain(
       "of the commit message (the agent's summary) holds a GitHub App installation token",
     );
+    // The command that wrote a token is listed with the token replaced.
+    expect(final).toContain("'[Redacted]' > settings.py` → exit 0");
     for (const token of Object.values(modelTokens)) {
       expect(final).not.toContain(token.slice(4, 40));
       expect(git(bare, ["log", "-p", "--all"])).not.toContain(token.slice(4, 40));
