@@ -57,13 +57,10 @@ export function developmentPorts(
   const promptFile = path.join(wiring.promptsDir, "code-generation.liquid");
   const template = parsePromptTemplate(wiring.liquid, readFileSync(promptFile, "utf8"), promptFile);
   let blockedPaths: string[] = [...config.security.blocked_paths];
-  let sandboxReadOnly: string[] = [];
   const allowedCommands = config.security.allowed_commands;
 
-  const sandboxed: CommandRunner = async (request) => {
-    const result = await runSandboxed({ ...request, readOnly: sandboxReadOnly, allowedCommands });
-    return result;
-  };
+  // Read at each call: the repository's blocked paths are known once the workspace is open.
+  const sandboxed: CommandRunner = (request) => runSandboxed({ ...request, blockedPaths, allowedCommands });
 
   return {
     async openWorkspace(request) {
@@ -99,7 +96,6 @@ export function developmentPorts(
         branch: request.branch,
         ...(request.baseBranch ? { baseBranch: request.baseBranch } : {}),
       });
-      sandboxReadOnly = workspace.sandboxReadOnly;
       // The repository's settings as its default branch has them, never as the run's branch rewrote them.
       const raw = await workspace.defaultBranchFile(".github/ai-dev.yml");
       const parsed = repoConfigSchema.safeParse(raw ? parseYaml(raw) : {});

@@ -44,9 +44,16 @@ export interface StepRunRecord {
 
 type Db = Kysely<Database>;
 
-/** JSON text for a jsonb parameter: pg would send a JS array as a PostgreSQL array, not as JSON. */
+/** `\u0000` as JSON.stringify writes it, not preceded by an escaped backslash (`\\u0000` is text). */
+const escapedNul = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/**
+ * JSON text for a jsonb parameter: pg would send a JS array as a PostgreSQL array, not as JSON.
+ * jsonb cannot hold U+0000 ("unsupported Unicode escape sequence"), and a command's output can (`cat
+ * /proc/self/environ`), so it is stored as U+FFFD rather than failing the run.
+ */
 export function jsonParam(value: unknown): string {
-  return JSON.stringify(value ?? null);
+  return JSON.stringify(value ?? null).replace(escapedNul, "$1\\ufffd");
 }
 
 export async function insertRun(

@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
 import { realpathSync, statSync } from "node:fs";
 import { commandDecision } from "./allowed-commands.ts";
+import { appSecretPaths, hiddenAppSecrets } from "./app-secret-paths.ts";
 import { bwrapArgs, type SandboxNetwork } from "./bwrap-args.ts";
 import { checkSandbox, type SandboxCheck, sandboxReady } from "./check-sandbox.ts";
+import { blockedPathsIn } from "./masked-paths.ts";
 import { CommandNotAllowedError, SandboxUnavailableError } from "./sandbox-errors.ts";
 
 export interface SandboxedCommand {
@@ -20,8 +22,11 @@ export interface SandboxedCommand {
   signal?: AbortSignal;
   /** `security.allowed_commands`: when set, only matching command lines run (see allowed-commands.ts). */
   allowedCommands?: readonly string[] | undefined;
-  /** Host paths to show read-only, such as the worktree's git directory. */
-  readOnly?: string[];
+  /**
+   * `security.blocked_paths` and the repository's, on top of the defaults (blocked-paths.ts), which
+   * always apply: every blocked path in the worktree is covered for the command (masked-paths.ts).
+   */
+  blockedPaths?: readonly string[] | undefined;
   /** Another bubblewrap binary (tests use a missing one to see the refusal). */
   bwrap?: string;
 }
@@ -73,6 +78,12 @@ function killGroup(pid: number | undefined): void {
  * spawned with an empty environment: under --clearenv alone its own pid 1 would still hold the app's
  * variables in /proc/1/environ. When the sandbox cannot start, the command is refused with
  * SandboxUnavailableError; it never runs unsandboxed.
+ *
+ * The blocked paths in the worktree are covered, `.git` among them, and no git directory is shown:
+ * a worktree's `.git` file points into the repository's mirror, whose history holds every blocked file
+ * ever committed (`git show HEAD~3:.env`, `git log -p --all`), so a command given the mirror could read
+ * what the editor refuses. Commands therefore run without a repository (`git grep --no-index`, the
+ * search tool, still works); the app itself stages, checks and commits outside the sandbox.
  */
 export async function runSandboxed(input: SandboxedCommand): Promise<SandboxedResult> {
   const decision = commandDecision(input.command, input.allowedCommands);
@@ -93,7 +104,8 @@ export async function runSandboxed(input: SandboxedCommand): Promise<SandboxedRe
     command: input.command,
     network: input.network,
     env: input.env ?? {},
-    readOnly: (input.readOnly ?? []).map((p) => realpathSync(p)),
+    masked: blockedPathsIn(dir, input.blockedPaths),
+    hidden: hiddenAppSecrets(appSecretPaths()),
   });
 
   const started = performance.now();

@@ -48,6 +48,29 @@ export function blockingPattern(relPath: string, extraPatterns: readonly string[
   return undefined;
 }
 
+/**
+ * For a walk from the root down that never enters a blocked directory: the pattern that blocks
+ * `relPath`, given that none of its ancestors is blocked. Only its last name and the whole path are
+ * tested, so walking a large tree (node_modules) costs one test per entry instead of one per ancestor.
+ */
+export function blockingPatternBelowAllowed(
+  relPath: string,
+  extraPatterns: readonly string[] = [],
+): string | undefined {
+  const name = relPath.slice(relPath.lastIndexOf("/") + 1);
+  for (const pattern of [...defaultBlockedPaths, ...extraPatterns]) {
+    const compiled = compile(pattern);
+    if (!compiled) continue;
+    if (
+      compiled.anyDepth
+        ? compiled.regex.test(name)
+        : compiled.regex.test(relPath) || compiled.base?.test(relPath)
+    )
+      return pattern;
+  }
+  return undefined;
+}
+
 /** The path with forward slashes and no `.` segments; null when it leaves the root or is absolute. */
 function normalize(relPath: string): string | null {
   const slashed = relPath.replaceAll("\\", "/");

@@ -75,3 +75,16 @@ export function secretsInLine(line: string, liveSecrets: readonly string[] = [])
   }
   return found;
 }
+
+const globalRules = secretRules.map((rule) => new RegExp(rule.regex.source, `${rule.regex.flags}g`));
+
+/**
+ * `text` with every match of the rules replaced: for what the app shows (the progress comment's
+ * commands and paths), where a token the model typed must not appear. Live secrets are the logger's
+ * scrubSecrets' job.
+ */
+export function redactSecretPatterns(text: string, replacement: string): string {
+  let out = text;
+  for (const regex of globalRules) out = out.replace(regex, replacement);
+  return out;
+}

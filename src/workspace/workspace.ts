@@ -38,8 +38,6 @@ export interface Workspace {
   /** The run's worktree: the agent's files, the sandbox's one writable directory. */
   readonly dir: string;
   readonly branch: string;
-  /** The mirror, shown read-only in the sandbox so `git status` and `git diff` work there. */
-  readonly sandboxReadOnly: string[];
   /** Whether the branch existed on the remote before this run: then it is never force-pushed. */
   readonly branchExisted: boolean;
   /** Stages every change, refuses it on a blocked path or secret, commits; null when nothing changed. */
@@ -136,7 +134,6 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
   return {
     dir,
     branch,
-    sandboxReadOnly: [mirror],
     branchExisted,
 
     async commit(commit) {
@@ -162,9 +159,11 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
         "-U0",
         "--no-color",
       ]);
+      const message = trailers(commit.message, input.runId, commit.coAuthor);
       const findings = diffFindings({
         paths,
         diff,
+        message,
         blockedPaths: commit.blockedPaths ?? [],
         liveSecrets: commit.liveSecrets ?? [],
       });
@@ -178,7 +177,6 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
         GIT_COMMITTER_NAME: commit.author.name,
         GIT_COMMITTER_EMAIL: commit.author.email,
       };
-      const message = trailers(commit.message, input.runId, commit.coAuthor);
       await worktreeGit(who).raw(["commit", "--quiet", "--no-verify", "-m", message]);
       return (await git.revparse(["HEAD"])).trim();
     },

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { securitySchema } from "../../src/config/schema.ts";
-import { isBlockedPath } from "../../src/workspace/blocked-paths.ts";
+import {
+  blockingPattern,
+  blockingPatternBelowAllowed,
+  isBlockedPath,
+} from "../../src/workspace/blocked-paths.ts";
 
 describe("blocked paths", () => {
   it.each([
@@ -47,6 +51,32 @@ describe("blocked paths", () => {
     expect(isBlockedPath("other/infra/prod/main.tfvars", extra)).toBe(false);
     expect(isBlockedPath("data/app.sqlite", extra)).toBe(true);
     expect(isBlockedPath("data/app.sqlite3", extra)).toBe(false);
+  });
+
+  it("gives a walk the same answer entry by entry as for the whole path, testing only the last name", () => {
+    const extra = ["**/secrets/**", "/infra/prod/*.tfvars", "*.sqlite", "docs/private/**"];
+    const paths = [
+      "src",
+      "src/app.ts",
+      "packages/api/.env",
+      "a/b/secrets",
+      "infra/prod/main.tfvars",
+      "other/infra/prod/main.tfvars",
+      "docs",
+      "docs/private",
+      "data/app.sqlite",
+      "vendor/lib/.git",
+      ".github/workflows",
+      ".github/workflows-notes.md",
+    ];
+    for (const p of paths) {
+      const segments = p.split("/");
+      const ancestorsAllowed = segments
+        .slice(0, -1)
+        .every((_, i) => blockingPattern(segments.slice(0, i + 1).join("/"), extra) === undefined);
+      expect(ancestorsAllowed, p).toBe(true);
+      expect(blockingPatternBelowAllowed(p, extra), p).toBe(blockingPattern(p, extra));
+    }
   });
 
   it("blocks everything the shipped security.blocked_paths default names", () => {

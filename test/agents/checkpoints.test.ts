@@ -33,4 +33,21 @@ describe("agent checkpoints", () => {
     await expect(stale.save(checkpoint(3))).rejects.toBeInstanceOf(LeaseLostError);
     expect((await owner.load())?.turn).toBe(2);
   });
+
+  it("keeps a tool result that holds NUL bytes (cat /proc/self/environ), with U+FFFD in their place", async () => {
+    const runId = await insertRun(database.db, { workflow: "w", inputs: {}, context: {}, now: new Date() });
+    const store = databaseCheckpoints(database.db, { runId, stepKey: "develop" });
+    const output = "PATH=/usr/bin\u0000HOME=/tmp\u0000";
+    const literal = "a backslash and u0000 as text: \\u0000";
+    await store.save({
+      ...checkpoint(1),
+      messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: output }] }],
+      state: { note: literal },
+    });
+    const loaded = await store.load();
+    expect(loaded?.messages[0]?.content).toEqual([
+      { type: "tool_result", tool_use_id: "t1", content: "PATH=/usr/bin\ufffdHOME=/tmp\ufffd" },
+    ]);
+    expect(loaded?.state).toEqual({ note: literal });
+  });
 });

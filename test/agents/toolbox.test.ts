@@ -299,4 +299,21 @@ describe("agent tools", () => {
     const ran = await tools.dispatch(bash("cat notes.txt"));
     expect(ran.result.content).toBe("token: [Redacted]\n[exit code 0]");
   });
+
+  it("shows no token the model typed in the events the progress comment lists, even where a long line is cut", async () => {
+    // Built at run time so no scanner mistakes this file for a leak.
+    const token = `ghs_${"Zx4Kb8Nv3Hc6Jm1Wd5Fs0Gyq7Rt2Lp9".repeat(2).slice(0, 36)}`;
+    const tools = await toolbox({ "a.txt": "a\n" });
+    // The token straddles the 200th character, where an event's command is cut.
+    const command = `echo ${"x".repeat(170)} ${token} > out.txt`;
+    const ran = await tools.dispatch(bash(command));
+    const searched = await tools.dispatch(search({ pattern: token }));
+    const refused = await tools.dispatch(editor({ command: "view", path: `/etc/${token}` }));
+    const events = [...ran.events, ...searched.events, ...refused.events];
+    expect(events.map((e) => e.kind)).toEqual(["command", "search", "refused"]);
+    const shown = JSON.stringify(events);
+    expect(shown).not.toContain(token.slice(0, 12));
+    expect(shown).toContain("[Redacted]");
+    expect(ran.events[0]).toMatchObject({ command: `echo ${"x".repeat(170)} [Redacted] > out.txt` });
+  });
 });

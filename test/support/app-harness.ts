@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import type { DestinationStream } from "pino";
 import { loadAppContext } from "../../src/cli/app-context.ts";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../../src/cli/runtime.ts";
+import { createLogger } from "../../src/logging/logger.ts";
 import { openTestDatabase, type TestDatabase } from "./database.ts";
 import { FakeGitHub } from "./fake-github.ts";
 import { freePort } from "./free-port.ts";
@@ -49,14 +51,19 @@ export async function startTestApp(
     env?: Record<string, string>;
     /** A database the test prepared; it is dropped with the app all the same. */
     database?: TestDatabase;
+    /** Where the app's log lines go, at debug level and scrubbed as in production (default: LOG_LEVEL). */
+    logDestination?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
   const github = new FakeGitHub();
   await github.start();
   const database = options.database ?? (await openTestDatabase());
   const port = await freePort();
-  const { env: extraEnv, database: _given, ...runtimeOptions } = options;
+  const { env: extraEnv, database: _given, logDestination, ...runtimeOptions } = options;
   const context = loadAppContext({ ...testAppEnv({ port, githubHost: github.host }), ...extraEnv });
+  if (logDestination) {
+    context.log = createLogger({ level: "debug", secrets: context.secrets, destination: logDestination });
+  }
   const runtime = await startRuntime(context, database, {
     web: true,
     worker: false,

@@ -80,6 +80,64 @@ describe("diffFindings", () => {
       diff: "",
       blockedPaths: ["*.tfvars"],
     });
-    expect(findings.map((f) => f.path)).toEqual([".github/workflows/ci.yml", "infra/secret.tfvars"]);
+    expect(findings.map((f) => (f.kind === "blocked_path" ? f.path : f.kind))).toEqual([
+      ".github/workflows/ci.yml",
+      "infra/secret.tfvars",
+    ]);
+  });
+
+  it("scans an added line that reads like a file header (`++ x` shows as `+++ x`)", () => {
+    const diff = [
+      "diff --git a/notes.md b/notes.md",
+      "new file mode 100644",
+      "--- /dev/null",
+      "+++ b/notes.md",
+      "@@ -0,0 +1,2 @@",
+      `+++ token = ${planted.classicInstallation}`,
+      `+--- ${planted.anthropic}`,
+      "diff --git a/b.md b/b.md",
+      "--- a/b.md",
+      "+++ b/b.md",
+      "@@ -3 +3 @@",
+      "-old",
+      `+++ ${planted.personal}`,
+    ].join("\n");
+    expect(diffFindings({ paths: ["notes.md", "b.md"], diff })).toEqual([
+      expect.objectContaining({
+        kind: "secret",
+        path: "notes.md",
+        line: 1,
+        rule: "github-installation-token",
+      }),
+      expect.objectContaining({ kind: "secret", path: "notes.md", line: 2, rule: "anthropic-api-key" }),
+      expect.objectContaining({ kind: "secret", path: "b.md", line: 3, rule: "github-token" }),
+    ]);
+  });
+
+  it("refuses a secret in a file's name without repeating the name", () => {
+    const name = `leak/${planted.classicInstallation}.txt`;
+    const findings = diffFindings({
+      paths: [name],
+      diff: diffAdding(name, [planted.anthropic]),
+    });
+    expect(findings.map((f) => f.kind)).toEqual(["secret_in_path", "secret"]);
+    const text = describeFindings(findings);
+    expect(text).toContain("a file's name holds a GitHub App installation token");
+    expect(text).not.toContain(planted.classicInstallation.slice(4));
+  });
+
+  it("refuses a secret in the commit message, which carries the agent's summary", () => {
+    const live = "whsec-0a1b2c3d4e5f-live-webhook-secret";
+    const findings = diffFindings({
+      paths: ["a.ts"],
+      diff: diffAdding("a.ts", ["ok"]),
+      message: `Fix the greeting\n\nUsed the token ${planted.statelessInstallation} and ${live}.\n`,
+      liveSecrets: [live],
+    });
+    expect(findings).toEqual([
+      expect.objectContaining({ kind: "secret_in_message", line: 3, rule: "github-installation-token" }),
+      expect.objectContaining({ kind: "secret_in_message", line: 3, rule: "live-secret" }),
+    ]);
+    expect(describeFindings(findings)).toContain("line 3 of the commit message (the agent's summary) holds");
   });
 });

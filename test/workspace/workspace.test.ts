@@ -213,23 +213,29 @@ describe("workspace", () => {
     await workspace.remove();
   });
 
-  it("lets a sandboxed command read the worktree's git state", async () => {
+  it("shows a sandboxed command neither a blocked file nor the mirror whose history holds it", async () => {
+    const planted = "DB_PASSWORD=planted-in-history-7f3a";
+    createBareRepository(repos, "acme/leaky.git", { "README.md": "# leaky\n", ".env": `${planted}\n` });
     const workspace = await openWorkspace({
       workspaceDir,
-      repository: repository(),
+      repository: { ...repository(), fullName: "acme/leaky", cloneUrl: server.repoUrl("acme/leaky.git") },
       runId: "run-sandbox",
       branch: "ai/16-s",
     });
     writeFileSync(path.join(workspace.dir, "README.md"), "# changed\n");
+    const mirror = mirrorPath(workspaceDir, "acme/leaky");
     const result = await runSandboxed({
       dir: workspace.dir,
-      command: "git diff --stat",
+      command: `cat .env; cat .git; git show HEAD:.env; git log -p --all; ls ${mirror}; cat README.md`,
       timeoutMs: 20_000,
       outputCapBytes: 10_000,
       network: "none",
-      readOnly: workspace.sandboxReadOnly,
     });
-    expect(result.stdout).toContain("README.md");
+    expect(result.stdout).toBe("# changed\n");
+    expect(result.stderr).toContain("not a git repository");
+    expect(`${result.stdout}${result.stderr}`).not.toContain("planted-in-history");
+    // The app's own git, outside the sandbox, still sees the worktree and its change.
+    expect(await workspace.changedFiles()).toEqual(["README.md"]);
     await workspace.remove();
   });
 
@@ -313,7 +319,8 @@ describe("workspace", () => {
       runId: "run-gitfile",
       branch: "ai/19-g",
     });
-    // What a sandboxed command could do: point .git at a repository of its own whose config runs a program.
+    // What a command could do if the sandbox did not cover .git: point it at a repository of its own
+    // whose config runs a program.
     const evil = path.join(workspace.dir, "evil");
     git(workspace.dir, ["init", "--quiet", evil]);
     const marker = path.join(root, "fsmonitor-ran");

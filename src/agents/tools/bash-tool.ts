@@ -65,7 +65,8 @@ export async function runBash(
   const events = [
     {
       kind: "command" as const,
-      command: command.length > 200 ? `${command.slice(0, 200)}…` : command,
+      // Cut by the toolbox, after it redacted secrets from the whole line.
+      command,
       exitCode: result.exitCode,
       timedOut: result.timedOut,
       durationMs: result.durationMs,

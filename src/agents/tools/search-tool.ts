@@ -123,5 +123,5 @@ export async function runSearch(
 }
 
 function searchEvent(input: SearchInput, matches: number) {
-  return { kind: "search" as const, pattern: input.pattern.slice(0, 200), matches };
+  return { kind: "search" as const, pattern: input.pattern, matches };
 }

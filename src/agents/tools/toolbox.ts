@@ -1,7 +1,8 @@
 import { realpath } from "node:fs/promises";
 import type { ToolResultBlockParam, ToolUnion } from "@anthropic-ai/sdk/resources/messages/messages";
 import type { z } from "zod";
-import { scrubSecrets } from "../../logging/logger.ts";
+import { redactedText, scrubSecrets } from "../../logging/logger.ts";
+import { redactSecretPatterns } from "../../workspace/secret-rules.ts";
 import { bashInputSchema, bashToolName, runBash } from "./bash-tool.ts";
 import type { CommandRunner } from "./command-runner.ts";
 import { runSearch, searchInputSchema, searchToolDefinition, searchToolName } from "./search-tool.ts";
@@ -177,11 +178,21 @@ function describeTarget(input: unknown): string {
   if (typeof input !== "object" || input === null) return "";
   const record = input as Record<string, unknown>;
   const target = record.path ?? record.command ?? record.pattern ?? "";
-  const text = typeof target === "string" ? target : JSON.stringify(target);
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  return typeof target === "string" ? target : JSON.stringify(target);
 }
 
+/**
+ * An event as the progress comment and the checkpoint keep it: live secrets and anything a secret rule
+ * finds (a token the model typed into a command) replaced, then long commands, patterns and targets cut.
+ * In that order, so a cut never leaves part of a token too short for a rule to recognise.
+ */
 function scrubEvent(event: ToolEvent, secrets: readonly string[]): ToolEvent {
-  if (secrets.length === 0) return event;
-  return JSON.parse(scrubSecrets(JSON.stringify(event), secrets)) as ToolEvent;
+  const clean = (text: string) => redactSecretPatterns(scrubSecrets(text, secrets), redactedText);
+  const cut = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
+  const fields = Object.entries(event).map(([key, value]) => {
+    if (typeof value !== "string") return [key, value];
+    const cleaned = clean(value);
+    return [key, key === "command" || key === "pattern" || key === "target" ? cut(cleaned) : cleaned];
+  });
+  return Object.fromEntries(fields) as ToolEvent;
 }
