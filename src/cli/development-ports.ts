@@ -166,6 +166,7 @@ export function developmentPorts(
         repository: input.repository,
         base_branch: input.base_branch ?? "the default branch",
         plan: input.plan,
+        continuation: input.continuation,
         blocked_paths: blockedPaths,
         branch,
       });
