@@ -123,6 +123,7 @@ export function developmentPorts(
         snapshot: () => workspace.snapshot(),
         restore: (snapshot) => workspace.restore(snapshot),
         changedFiles: () => workspace.changedFiles(),
+        branchFiles: () => workspace.branchFiles(),
         async commitAndPush(message, coAuthor) {
           const commit = await workspace.commit({
             message,

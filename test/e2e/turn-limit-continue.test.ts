@@ -239,6 +239,13 @@ describe.skipIf(!sandbox.ok)("an agent that hits its turn limit, then /revise co
     expect(resumed).toContain("Remains: c.txt still says todo.");
     expect(resumed).toContain("Keep each file to one line.");
     expect(resumed).toContain(`you are on its branch ${branch}`);
+    // Its pull request description covers the whole branch, the partial commit's files included.
+    expect(api.requests[6]?.rawBody).toContain(
+      JSON.stringify('<untrusted-data source="changed files">\na.txt\nb.txt\nc.txt\n</untrusted-data>').slice(
+        1,
+        -1,
+      ),
+    );
     // Its progress comment went on the pull request and ends with the link; the issue was not linked twice.
     const ofSecond = github.comments().filter((c) => c.body.includes(`run \`${second?.id}\``));
     expect(ofSecond[0]).toMatchObject({

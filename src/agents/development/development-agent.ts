@@ -54,6 +54,8 @@ export interface DevelopmentWorkspace {
   restore(snapshot: { diff: string; baseCommit: string | null }): Promise<void>;
   /** Paths changed against the commit the run started at. */
   changedFiles(): Promise<string[]>;
+  /** Paths the branch's commits change since the base branch (on a continued branch, earlier runs' too). */
+  branchFiles(): Promise<string[]>;
   /**
    * Commits every change with the message (refusing blocked paths and secrets with a UserFacingError)
    * and pushes the branch, never the default branch.
@@ -260,7 +262,8 @@ export async function runDevelopmentAgent(
       branch: workspace.branch,
       commit,
       summary,
-      changed_files: changedFiles,
+      // The pull request's files, for its description: on a continued branch, what earlier runs changed too.
+      changed_files: await workspace.branchFiles(),
       draft: incomplete || !checksPassed,
       incomplete,
       remaining,
