@@ -61,7 +61,7 @@ function commentOn(number: number, body: string, options: { onIssue?: boolean } 
  * A labeled issue whose run opened pull request `pullNumber` on `branch` and ended with its agent step's
  * outputs: what a run that stopped at its turn limit leaves in the database.
  */
-async function finishedRun(options: { incomplete: boolean; state?: "open" | "closed" }) {
+async function stoppedRun(options: { incomplete: boolean; state?: "open" | "closed" }) {
   const branch = `ai/${issue}-add-a-cache`;
   await deliverAndSettle("issues", labeledIssue(issue, installationId));
   const run = await app.database.db
@@ -126,7 +126,7 @@ const lastAnswer = () => app.github.comments().at(-1)?.body ?? "";
 
 describe("/revise continue", () => {
   it("on the app's pull request queues the same workflow on its branch with the task, what remains and the notes", async () => {
-    const stopped = await finishedRun({ incomplete: true });
+    const stopped = await stoppedRun({ incomplete: true });
     await deliverAndSettle("issue_comment", commentOn(pullNumber, "/revise continue\nKeep the API stable"));
 
     const [run] = await runsOn(pullNumber);
@@ -149,7 +149,7 @@ describe("/revise continue", () => {
   });
 
   it("on the issue finds the pull request its run opened", async () => {
-    const stopped = await finishedRun({ incomplete: true });
+    const stopped = await stoppedRun({ incomplete: true });
     await deliverAndSettle("issue_comment", commentOn(issue, "/revise continue", { onIssue: true }));
     const runs = await runsOn(issue);
     expect(runs).toHaveLength(2);
@@ -157,7 +157,7 @@ describe("/revise continue", () => {
   });
 
   it("runs one continuation at a time", async () => {
-    await finishedRun({ incomplete: true });
+    await stoppedRun({ incomplete: true });
     await deliverAndSettle("issue_comment", commentOn(pullNumber, "/revise continue"));
     await deliverAndSettle("issue_comment", commentOn(pullNumber, "/revise continue please"));
     const runs = await runsOn(pullNumber);
@@ -168,14 +168,14 @@ describe("/revise continue", () => {
   });
 
   it("says there is nothing to continue when the last run finished its work", async () => {
-    await finishedRun({ incomplete: false });
+    await stoppedRun({ incomplete: false });
     await deliverAndSettle("issue_comment", commentOn(pullNumber, "/revise continue"));
     expect(await runsOn(pullNumber)).toHaveLength(0);
     expect(lastAnswer()).toContain("did not stop at a limit: there is no unfinished work to continue");
   });
 
   it("asks to reopen a closed pull request first", async () => {
-    const stopped = await finishedRun({ incomplete: true, state: "closed" });
+    const stopped = await stoppedRun({ incomplete: true, state: "closed" });
     await deliverAndSettle("issue_comment", commentOn(pullNumber, "/revise continue"));
     expect(await runsOn(pullNumber)).toHaveLength(0);
     expect(lastAnswer()).toContain(
@@ -192,7 +192,7 @@ describe("/revise continue", () => {
   it("explains what a workflow needs to continue a branch when it cannot", async () => {
     app.github.repoConfigs.set(repository, "workflows:\n  default: expensive\n");
     try {
-      await finishedRun({ incomplete: true });
+      await stoppedRun({ incomplete: true });
       await deliverAndSettle("issue_comment", commentOn(pullNumber, "/revise continue"));
     } finally {
       app.github.repoConfigs.delete(repository);
@@ -204,7 +204,7 @@ describe("/revise continue", () => {
   });
 
   it("leaves a plain /revise to the revise workflow", async () => {
-    await finishedRun({ incomplete: true });
+    await stoppedRun({ incomplete: true });
     await deliverAndSettle("issue_comment", commentOn(pullNumber, "/revise use tabs"));
     const [run] = await runsOn(pullNumber);
     expect(run).toMatchObject({ workflow: "revise" });

@@ -267,9 +267,7 @@ export async function runDevelopmentAgent(
       draft: incomplete || !checksPassed,
       incomplete,
       remaining,
-      incomplete_note: incomplete
-        ? incompletePullRequestNote({ branch: workspace.branch, stop: loop.stop, remaining })
-        : "",
+      incomplete_note: incomplete ? incompletePullRequestNote({ stop: loop.stop, remaining }) : "",
       checks: checkSummary(progress.checks),
       checks_passed: checksPassed,
       stop: loop.stop,

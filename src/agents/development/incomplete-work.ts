@@ -60,9 +60,8 @@ export function incompleteWorkOf(
 const continueHint =
   "Comment `/revise continue [notes]` on the pull request to pick the work up on its branch.";
 
-/** The section a draft pull request of unfinished work opens with; empty when the work is complete. */
-export function incompletePullRequestNote(work: Omit<IncompleteWork, "step"> | undefined): string {
-  if (!work) return "";
+/** The section the body of a draft pull request of unfinished work opens with. */
+export function incompletePullRequestNote(work: Pick<IncompleteWork, "stop" | "remaining">): string {
   return [
     `> [!WARNING]`,
     `> **Incomplete.** The agent stopped before it finished: ${stopReason(work.stop)}. This draft holds the work so far.`,
