@@ -11,6 +11,7 @@ import type { AppDatabase } from "../db/connect.ts";
 import { loadWorkflows } from "../engine/load-workflows.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import { UserFacingError } from "../errors.ts";
+import { createMetrics, metricsHandler } from "../ops/metrics.ts";
 import { runsApiHandler } from "../ops/runs-api.ts";
 import { pluginCatalog } from "../plugins/catalog.ts";
 import type { ThreadRef } from "../plugins/issue-thread.ts";
@@ -180,6 +181,7 @@ export async function startRuntime(
       handlers: [
         healthHandler({ db, databaseKind: database.target.kind, version: appVersion, mode: () => mode }),
         runsApiHandler({ db, tokens: options.apiTokens ?? [] }),
+        metricsHandler(createMetrics({ db, queue })),
       ],
       app: (app) => registerGithubHandlers(app, handlerDeps),
       webhookEndpoint: (webhooks, path) =>

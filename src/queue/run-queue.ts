@@ -143,6 +143,15 @@ export class RunQueue {
     return id;
   }
 
+  /** The jobs waiting and in progress per queue, as pg-boss counts them (for /metrics). */
+  async depths(): Promise<{ queue: string; queued: number; active: number; deferred: number }[]> {
+    const names = [runQueueName, intakeQueueName, deadRunQueueName, deadIntakeQueueName];
+    const queues = await Promise.all(names.map((name) => this.boss.getQueue(name)));
+    return queues.flatMap((q) =>
+      q ? [{ queue: q.name, queued: q.queuedCount, active: q.activeCount, deferred: q.deferredCount }] : [],
+    );
+  }
+
   async stop(timeoutMs = 10_000): Promise<void> {
     // close: false: the database belongs to the app, which closes it after the queue stops.
     await this.boss.stop({ graceful: true, close: false, timeout: timeoutMs });

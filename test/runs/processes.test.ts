@@ -12,6 +12,7 @@ import { cleanEnv, repoRoot, spawnCli, waitFor } from "../support/cli.ts";
 import { isPostgresUnderTest, openTestDatabase, type TestDatabase } from "../support/database.ts";
 import { FakeGitHub } from "../support/fake-github.ts";
 import { freePort } from "../support/free-port.ts";
+import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
 import { startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
 import { testPrivateKey, webhookExample, webhookHeaders } from "../support/webhook-examples.ts";
@@ -230,19 +231,7 @@ async function runHeldMidStep(extraEnv: NodeJS.ProcessEnv) {
     60_000,
     "worker B to start",
   );
-  const finished = () =>
-    waitFor(
-      async () => {
-        const run = await test.db
-          .selectFrom("runs")
-          .selectAll()
-          .where("target_number", "=", 77)
-          .executeTakeFirst();
-        return run && ["succeeded", "failed", "cancelled"].includes(run.status) ? run : undefined;
-      },
-      120_000,
-      "the run to finish on worker B",
-    );
+  const finished = () => finishedRun(test.db, 77, 120_000);
   const steps = () =>
     test.db
       .selectFrom("step_runs")

@@ -5,6 +5,7 @@ import { reserveBudget } from "../../src/budget/reserve.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import { waitFor } from "../support/cli.ts";
 import { openTestDatabase } from "../support/database.ts";
+import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
 import { startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
 import { webhookExample } from "../support/webhook-examples.ts";
@@ -75,24 +76,13 @@ async function startWaitingRun() {
   return { current, number, waiting };
 }
 
-async function finishedRun(current: TestApp, number: number) {
-  return await waitFor(
-    async () => {
-      const run = await runOf(current, number);
-      return run && ["succeeded", "failed", "cancelled"].includes(run.status) ? run : undefined;
-    },
-    30_000,
-    `run of #${number} to finish`,
-  );
-}
-
 describe("the worker", () => {
   it("executes a queued run and keeps one progress comment up to date", async () => {
     app = await startTestApp({ worker: true });
     app.github.roles.set("Codertocat", "write");
     await app.deliver("issues", labeled());
 
-    const run = await finishedRun(app, issueNumber);
+    const run = await finishedRun(app.database.db, issueNumber);
     expect(run.status).toBe("succeeded");
     const current = app;
     const last = await current.github.waitForComment(
@@ -146,7 +136,7 @@ describe("the worker", () => {
     app.github.roles.set("Codertocat", "write");
     await app.deliver("issues", labeled());
 
-    const run = await finishedRun(app, issueNumber);
+    const run = await finishedRun(app.database.db, issueNumber);
     expect(run.status).toBe("succeeded");
     expect(app.github.comments()).toEqual([]);
     // It still asked GitHub who was asking: reading is not writing.
@@ -164,7 +154,7 @@ describe("the worker", () => {
     expect(notice).toContain("limits.max_cost_per_task $0.01");
 
     expect(await current.deliver("issue_comment", comment("/approve-budget 5", number))).toBe(200);
-    const run = await finishedRun(current, number);
+    const run = await finishedRun(current.database.db, number);
     expect(run.id).toBe(waiting.id);
     expect(run.status).toBe("succeeded");
     expect(
@@ -229,7 +219,7 @@ describe("the worker", () => {
       app.github.roles.set("Codertocat", "write");
       app.github.repoConfigs.set("Codertocat/Hello-World", "workflows:\n  default: ask-model-brief\n");
       await app.deliver("issues", labeled());
-      const run = await finishedRun(app, issueNumber);
+      const run = await finishedRun(app.database.db, issueNumber);
 
       expect({ status: run.status, error: run.error_message }).toEqual({ status: "succeeded", error: null });
       expect(api.requests).toHaveLength(1);
@@ -258,7 +248,7 @@ describe("the worker", () => {
         "limits:\n  max_cost_per_task: 0.05\nworkflows:\n  default: ask-model\n",
       );
       await app.deliver("issues", labeled());
-      const run = await finishedRun(app, issueNumber);
+      const run = await finishedRun(app.database.db, issueNumber);
 
       expect(run.status).toBe("failed");
       expect(run.error_code).toBe("budget_exceeded");
@@ -286,7 +276,7 @@ describe("the worker", () => {
     await app.deliver("issues", labeled());
     const number = issueNumber;
 
-    const run = await finishedRun(app, number);
+    const run = await finishedRun(app.database.db, number);
     expect(run.status).toBe("failed");
     expect(run.error_code).toBe("dead_lettered");
     expect(run.error_message).toContain("the adapters could not be reached");
@@ -335,7 +325,7 @@ describe("the worker", () => {
     );
 
     expect(await current.deliver("issue_comment", comment("/approve-budget 5", number))).toBe(200);
-    const run = await finishedRun(current, number);
+    const run = await finishedRun(current.database.db, number);
     expect(run.status).toBe("succeeded");
     expect((run.inputs as { body: string }).body).toBe(labeledBody);
     const last = await current.github.waitForComment(
@@ -405,7 +395,7 @@ describe("the worker", () => {
       database: intake.database,
       queue: { retryLimit: 0, retryDelaySeconds: 1 },
     });
-    const run = await finishedRun(app, number);
+    const run = await finishedRun(app.database.db, number);
     expect({ status: run.status, error: run.error_code }).toEqual({ status: "succeeded", error: null });
     expect(run.finished_at?.getTime()).toBeGreaterThanOrEqual(heldUntil.getTime());
     const failures = await app.database.db
@@ -433,7 +423,7 @@ describe("the worker", () => {
 
       const asked = Date.now();
       expect(await app.deliver("issue_comment", comment("/cancel", number))).toBe(200);
-      const run = await finishedRun(app, number);
+      const run = await finishedRun(app.database.db, number);
       expect(Date.now() - asked).toBeLessThan(15_000);
       expect(run.status).toBe("cancelled");
       expect(run.error_message).toBe('the run was cancelled during step "plan", which was stopped');
