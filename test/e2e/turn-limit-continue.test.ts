@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from "../support/app-harness.ts";
 import { waitFor } from "../support/cli.ts";
 import { type GitHttpServer, startGitHttpServer } from "../support/git-http-server.ts";
 import { createBareRepository, git } from "../support/git-repos.ts";
+import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
 import { type ScriptedAnthropic, startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
 import { labeledIssue, webhookExample } from "../support/webhook-examples.ts";
@@ -121,22 +122,7 @@ describe.skipIf(!sandbox.ok)("an agent that hits its turn limit, then /revise co
     labeled.repository.default_branch = "main";
     expect(await current.deliver("issues", labeled)).toBe(200);
 
-    const finished = (count: number) =>
-      waitFor(
-        async () => {
-          const runs = await database.db
-            .selectFrom("runs")
-            .select(["id", "status", "error_message"])
-            .where("repository", "=", repository)
-            .orderBy("created_at")
-            .execute();
-          const done = runs.filter((r) => ["succeeded", "failed", "cancelled"].includes(r.status));
-          return done.length >= count ? runs : undefined;
-        },
-        120_000,
-        `${count} finished run(s)`,
-      );
-    const [first] = await finished(1);
+    const first = await finishedRun(database.db, 7, 120_000);
     expect(first).toMatchObject({ status: "succeeded" });
 
     // A draft pull request that says it is incomplete and what remains.
@@ -206,7 +192,8 @@ describe.skipIf(!sandbox.ok)("an agent that hits its turn limit, then /revise co
     };
     expect(await current.deliver("issue_comment", comment)).toBe(200);
 
-    const [, second] = await finished(2);
+    // The continuation is a run of the pull request, where it was asked for.
+    const second = await finishedRun(database.db, pull?.number ?? 0, 120_000);
     expect(second).toMatchObject({ status: "succeeded" });
     const answered = github.comments().find((c) => c.body.startsWith("Continuing the unfinished work"));
     expect(answered?.body).toContain(`of run \`${first?.id}\` on \`${branch}\` (#${pull?.number})`);
