@@ -4,6 +4,7 @@ import { UserFacingError } from "../../src/errors.ts";
 import type { VersionControlAdapter } from "../../src/plugins/version-control.ts";
 import { commentOnce } from "./comment-once.ts";
 import { type GithubCallOptions, githubCall, isHttpError, splitRepository } from "./github-call.ts";
+import { githubGraphql } from "./github-graphql.ts";
 
 export interface GithubVersionControlOptions extends Omit<GithubCallOptions, "signal"> {
   /** The installation's REST client (Probot's `auth(installationId)`). */
@@ -18,7 +19,12 @@ const repositorySchema = z.object({
   html_url: z.string(),
   private: z.boolean(),
 });
-const pullSchema = z.object({ number: z.int(), html_url: z.string() });
+const pullSchema = z.object({
+  number: z.int(),
+  html_url: z.string(),
+  node_id: z.string(),
+  draft: z.boolean().optional(),
+});
 const reviewRequestSchema = z.object({ requested_reviewers: z.array(z.object({ login: z.string() })) });
 
 /** The version_control slot on GitHub, through one installation's Octokit. */
@@ -74,6 +80,17 @@ export function githubVersionControl(options: GithubVersionControlOptions): Vers
             request: { signal },
           }),
         );
+        // The REST update cannot take a draft out of draft: the work is now complete and its checks
+        // pass, so it is marked ready for review (GraphQL). A ready one is never made a draft again.
+        if (existing.draft && !input.draft) {
+          await githubGraphql(
+            octokit,
+            `mark pull request #${existing.number} on ${input.repository} ready for review`,
+            markReadyForReview,
+            { id: existing.node_id },
+            { ...options, signal },
+          );
+        }
         return { number: existing.number, url: existing.html_url, created: false };
       }
       try {
@@ -170,6 +187,10 @@ export function githubVersionControl(options: GithubVersionControlOptions): Vers
     },
   };
 }
+
+const markReadyForReview = `mutation MarkReady($id: ID!) {
+  markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } }
+}`;
 
 function causeOf(error: unknown): unknown {
   return error instanceof UserFacingError ? error.cause : error;

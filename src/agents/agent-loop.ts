@@ -37,6 +37,8 @@ export interface AgentLoopResult {
   messages: MessageParam[];
   /** The refusal's words when stop is "budget". */
   budgetMessage?: string;
+  /** At a turn or time limit, the model's own account of what is done and what remains (see `wrapUp`). */
+  remaining?: string;
 }
 
 export interface AgentLoopOptions {
@@ -70,6 +72,12 @@ export interface AgentLoopOptions {
   };
   /** Told what the tools did, before the turn is checkpointed (so the bookkeeping saved includes it). */
   onToolEvents?: (events: ToolEvent[]) => void;
+  /**
+   * The question put to the model once when a turn or time limit stops it: one more call, with tools
+   * refused, whose answer is `remaining`, so what is left is said by the one who was doing the work.
+   * Not asked when the budget stopped it; asked once even across a resume (the answer is checkpointed).
+   */
+  wrapUp?: (stop: "max_turns" | "time_limit") => string;
   /** Told after each turn's tool calls are answered, e.g. to update the progress comment. */
   onTurn?: (turn: {
     turn: number;
@@ -128,6 +136,45 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     ...extra,
   });
 
+  const wrapUp = async (stop: "max_turns" | "time_limit"): Promise<AgentLoopResult> => {
+    if (!options.wrapUp) return finish(stop);
+    const saved = state.state.remaining;
+    if (typeof saved === "string") return finish(stop, { remaining: saved });
+    // The question joins the last user message (the tool results), so the conversation still alternates.
+    const last = state.messages.at(-1) as MessageParam;
+    const content: ContentBlockParam[] =
+      typeof last.content === "string" ? [{ type: "text", text: last.content }] : [...last.content];
+    content.push({ type: "text", text: options.wrapUp(stop) });
+    let result: CallResult;
+    try {
+      result = await options.client.create(
+        {
+          model: options.model,
+          maxTokens: Math.min(options.maxTokens, 2048),
+          system,
+          tools: options.tools.definitions,
+          toolChoice: { type: "none" },
+          messages: [...state.messages.slice(0, -1), { role: "user", content }],
+        },
+        {
+          ...options.call,
+          idempotencyKey: `${options.call.idempotencyKey}/wrap-up`,
+          signal: options.signal,
+          fallbackModel: options.fallbackModel,
+        },
+      );
+    } catch (error) {
+      // Nothing is left to ask with: the work stands as it is, and the caller says so without the model.
+      if (error instanceof BudgetExceededError) return finish(stop);
+      throw error;
+    }
+    costUsd += result.costUsd;
+    const remaining = lastText([{ role: "assistant", content: asParams(result.message.content) }]);
+    state.state = { ...state.state, remaining };
+    await save();
+    return finish(stop, { remaining });
+  };
+
   for (;;) {
     options.signal.throwIfAborted();
     const last = state.messages.at(-1);
@@ -148,8 +195,8 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
       await options.onTurn?.({ turn: state.turn, calls: pending, results, events, costUsd });
       continue;
     }
-    if (state.turn >= options.limits.maxTurns) return finish("max_turns");
-    if (elapsed() >= options.limits.maxDurationMs) return finish("time_limit");
+    if (state.turn >= options.limits.maxTurns) return await wrapUp("max_turns");
+    if (elapsed() >= options.limits.maxDurationMs) return await wrapUp("time_limit");
 
     let result: CallResult;
     try {

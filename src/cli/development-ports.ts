@@ -119,6 +119,7 @@ export function developmentPorts(
         snapshot: () => workspace.snapshot(),
         restore: (snapshot) => workspace.restore(snapshot),
         changedFiles: () => workspace.changedFiles(),
+        branchFiles: () => workspace.branchFiles(),
         async commitAndPush(message, coAuthor) {
           const commit = await workspace.commit({
             message,
@@ -162,6 +163,7 @@ export function developmentPorts(
         repository: input.repository,
         base_branch: input.base_branch ?? "the default branch",
         plan: input.plan,
+        continuation: input.continuation,
         blocked_paths: blockedPaths,
         branch,
       });

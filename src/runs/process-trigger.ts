@@ -15,6 +15,7 @@ import { audit } from "./audit.ts";
 import { authorizeActor } from "./authorize.ts";
 import { type BudgetCommands, cancelCommand, statusCommand } from "./commands.ts";
 import { isCommentRateLimited } from "./comment-rate-limit.ts";
+import { continueCommand, isContinueCommand } from "./continue-command.ts";
 import { acceptRunRequest } from "./intake.ts";
 import { forgetRefusal, recordRefusal } from "./refusal.ts";
 import { readReviewInstructions } from "./review-instructions.ts";
@@ -206,6 +207,8 @@ export async function asApproved(
   deliveryId: string,
   request: RunRequest,
 ): Promise<RunRequest> {
+  // A continuation carries the task as its first run was given it (see continue-command.ts).
+  if (request.kind === "continue") return request;
   if (request.kind === "revise") {
     if (request.reviewId === undefined) return request;
     const instructions = await readReviewInstructions(github, request.trigger, request.reviewId);
@@ -231,6 +234,8 @@ async function answerCommand(
   const budgetTarget = { ...target, installationId: trigger.installationId, limits: effective.limits };
   switch (event.command.name) {
     case "revise": {
+      if (isContinueCommand(event.command))
+        return await continueCommand(deps, trigger, event.command, effective);
       if (trigger.target.kind === "pull_request" && (await isAppPullRequest(deps.db, target))) {
         // A /revise on the app's PR is a run: it queues behind the PR's active run. A comment's payload
         // does not carry the PR's branch, so it is read from GitHub.

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { agentActivityLines } from "../agents/agent-activity.ts";
+import { incompleteProgressLines, incompleteWorkOf } from "../agents/development/incomplete-work.ts";
 import type { Database } from "../db/schema.ts";
 import type { LoadedWorkflow } from "../engine/loaded-workflow.ts";
 import { getRun, listStepRuns, type StepRunRecord } from "../engine/run-store.ts";
@@ -61,13 +62,20 @@ export class RunReporter {
         .where("id", "=", this.#runId)
         .execute();
     }
+    // Work the agent could not finish is said beside the pull request that holds it, with what remains.
+    const incomplete = pullRequest ? incompleteWorkOf(stepRuns) : undefined;
+    const activity = await agentActivityLines(this.#db, this.#runId);
+    if (incomplete) {
+      activity.push(...(activity.length > 0 ? [""] : []), ...incompleteProgressLines(incomplete));
+      if (notes.length > 0) activity.push("");
+    }
     const body = renderProgressComment({
       appName: this.#appName,
       run,
       stepNames: this.#workflow.definition.steps.map((s) => s.name),
       stepRuns,
       pullRequestUrl: pullRequest?.url,
-      notes: [...(await agentActivityLines(this.#db, this.#runId)), ...notes],
+      notes: [...activity, ...notes],
       taskChanged: await isTaskChanged(this.#db, this.#runId),
     });
     if (body === this.#lastBody) return;

@@ -35,15 +35,17 @@ export const runTriggerSchema = z.object({
   target,
 });
 
+const implementRequestSchema = z.object({
+  kind: z.literal("implement"),
+  workflow: z.string().min(1),
+  trigger: runTriggerSchema,
+  label: z.string(),
+  /** The issue as it was at the label; absent only for runs queued before snapshots existed. */
+  snapshot: taskSnapshotSchema.optional(),
+});
+
 export const runRequestSchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("implement"),
-    workflow: z.string().min(1),
-    trigger: runTriggerSchema,
-    label: z.string(),
-    /** The issue as it was at the label; absent only for runs queued before snapshots existed. */
-    snapshot: taskSnapshotSchema.optional(),
-  }),
+  implementRequestSchema,
   z.object({
     kind: z.literal("plan"),
     workflow: z.string().min(1),
@@ -62,6 +64,28 @@ export const runRequestSchema = z.discriminatedUnion("kind", [
     reviewId: z.int().optional(),
     commentId: z.int().optional(),
   }),
+  /**
+   * `/revise continue [notes]`: the work of a run that stopped at a limit, taken up again on its branch by
+   * the workflow that began it, with the task as that run was given it.
+   */
+  z.object({
+    kind: z.literal("continue"),
+    workflow: z.string().min(1),
+    /** The `/revise continue` comment, on the pull request or on the issue it closes. */
+    trigger: runTriggerSchema,
+    /** The rest of the comment: more instructions for the agent (untrusted text). */
+    notes: z.string(),
+    /** The request of the run that first took the task on (its label and snapshot): the task continued. */
+    task: implementRequestSchema,
+    continues: z.object({
+      runId: z.string().min(1),
+      pullNumber: z.int().positive(),
+      /** The app's branch the pull request stands on; new commits go on top of it. */
+      branch: z.string().min(1),
+      /** What the stopped run said remains. */
+      remaining: z.string(),
+    }),
+  }),
 ]);
 
 export type RunRequest = z.infer<typeof runRequestSchema>;
@@ -73,6 +97,8 @@ export type RepositoryRef = z.infer<typeof repositoryRef>;
  * review and its comments per review. A /revise comment has none: it queues behind the active run.
  */
 export function activeKeyOf(request: RunRequest): string | null {
+  // A continuation is the same work as the run that began it: it never runs beside another run of it.
+  if (request.kind === "continue") return `${targetKeyOf(request.task.trigger)}:${request.workflow}`;
   const base = targetKeyOf(request.trigger);
   if (request.kind !== "revise") return `${base}:${request.workflow}`;
   return request.reviewId ? `${base}:review:${request.reviewId}` : null;
@@ -93,6 +119,17 @@ export function targetKey(source: string, repository: string, number: number): s
  * instructions.
  */
 export function triggerFacts(request: RunRequest): Record<string, unknown> {
+  if (request.kind === "continue") {
+    const { continues } = request;
+    return {
+      // The task's own facts (its key, title, snapshot, base branch), from the run that began it.
+      ...triggerFacts(request.task),
+      actor: request.trigger.actor.login,
+      pull_number: continues.pullNumber,
+      continue_branch: continues.branch,
+      continuation: continuationText(request),
+    };
+  }
   const { trigger: t } = request;
   // The snapshot taken at the trigger is the task; the payload's title and body are the same text.
   const snapshot = request.kind === "revise" ? undefined : request.snapshot;
@@ -127,6 +164,15 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
   }
 }
 
+/** What the continuing agent is told beside the task: what remained, and the notes of who asked. */
+function continuationText(request: Extract<RunRequest, { kind: "continue" }>): string {
+  const remaining = request.continues.remaining.trim() || "(the earlier run did not say)";
+  const notes = request.notes.trim()
+    ? `\n\nNotes from @${request.trigger.actor.login}, who asked to continue:\n${request.notes.trim()}`
+    : "";
+  return `What the earlier run said remains:\n${remaining}${notes}`;
+}
+
 /** The facts a workflow declares as inputs; the workflow's own defaults fill the rest. */
 export function workflowInputs(
   declared: readonly string[],
@@ -138,7 +184,7 @@ export function workflowInputs(
 /** The text a run works on, as the estimate counts it: the snapshot of the task and what was asked. */
 export function taskTextOf(request: RunRequest): string {
   const facts = triggerFacts(request);
-  return [facts.title, facts.body, facts.comments, facts.instructions, facts.notes]
+  return [facts.title, facts.body, facts.comments, facts.instructions, facts.notes, facts.continuation]
     .filter((t) => typeof t === "string" && t !== "")
     .join("\n");
 }

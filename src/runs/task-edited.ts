@@ -41,7 +41,7 @@ export async function noteTaskEdited(
     for (const run of runs) {
       const parsed = runRequestSchema.safeParse((run.context as { request?: unknown } | null)?.request);
       if (!parsed.success) continue;
-      const request = parsed.data;
+      const request = parsed.data.kind === "continue" ? parsed.data.task : parsed.data;
       const version = request.kind === "revise" ? undefined : (request.snapshot ?? request.trigger.target);
       if (!version) continue;
       const changed = event.changed.filter((field) => version[field] !== trigger.target[field]);

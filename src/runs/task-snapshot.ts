@@ -87,6 +87,8 @@ export function renderSnapshotComments(comments: readonly SnapshotComment[]): st
  * description (all of it untrusted text, fenced by the prompts). Undefined for requests without one.
  */
 export function snapshotTask(request: RunRequest): Task | undefined {
+  // A continuation works on the task of the run that began it, as that run was given it.
+  if (request.kind === "continue") return snapshotTask(request.task);
   if (request.kind === "revise" || !request.snapshot) return undefined;
   const { trigger, snapshot } = request;
   const comments = renderSnapshotComments(snapshot.comments);

@@ -49,6 +49,11 @@ export interface Workspace {
   restore(snapshot: { diff: string; baseCommit: string | null }): Promise<void>;
   /** The paths the run changed so far (added, modified or deleted), against the commit it started at. */
   changedFiles(): Promise<string[]>;
+  /**
+   * The paths the branch's commits change since it left the base branch: the pull request's files,
+   * earlier runs' commits on a continued branch included.
+   */
+  branchFiles(): Promise<string[]>;
   /** A file of the repository's default branch as fetched (e.g. `.github/ai-dev.yml`); null when absent. */
   defaultBranchFile(relPath: string): Promise<string | null>;
   /**
@@ -232,6 +237,17 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
 
     async changedFiles() {
       return (await stagedDiff(["--name-only", "-z"])).split("\0").filter(Boolean);
+    },
+
+    async branchFiles() {
+      const names = (range: string) =>
+        worktreeGit().raw(["diff", "--name-only", "--no-renames", "-z", range]);
+      // A branch with no history in common with its base (pushed by hand) has no fork point: then the
+      // files of this run's own commits are all that can be said.
+      const changed = await names(`refs/remotes/origin/${baseBranch}...HEAD`).catch(() =>
+        names(`${startCommit}..HEAD`),
+      );
+      return changed.split("\0").filter(Boolean);
     },
 
     async defaultBranchFile(relPath) {

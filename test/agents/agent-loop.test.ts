@@ -230,6 +230,42 @@ describe("the agent loop", () => {
     expect(api.requests).toHaveLength(1);
   });
 
+  it("at its turn limit asks once, with tools refused, what is done and what remains", async () => {
+    const api = await suite.startApi();
+    const wrapUpText = "Done: the first call.\nRemains: the second call.";
+    api.push({ reply: toolUse }, { reply: { ...endTurn, content: [{ type: "text", text: wrapUpText }] } });
+    const { runId, scopes } = await newRun();
+    const options = loopOptions(runId, scopes, {
+      limits: { maxTurns: 1, maxDurationMs: 60_000 },
+      wrapUp: (stop) => `Limit (${stop}): what is done, what remains?`,
+    });
+    const result = await runAgentLoop(options);
+
+    expect(result).toMatchObject({ stop: "max_turns", turns: 1, remaining: wrapUpText });
+    expect(api.requests).toHaveLength(2);
+    const asked = api.requests[1]?.body as {
+      tool_choice?: unknown;
+      tools?: unknown[];
+      messages: { role: string; content: { type: string; text?: string }[] }[];
+    };
+    expect(asked.tool_choice).toEqual({ type: "none" });
+    expect(asked.tools).toHaveLength(1);
+    // The question rides in the last user message, after the tool results: roles still alternate.
+    const last = asked.messages.at(-1);
+    expect(last?.role).toBe("user");
+    expect(last?.content.map((b) => b.type)).toEqual(["tool_result", "text"]);
+    expect(last?.content.at(-1)?.text).toBe("Limit (max_turns): what is done, what remains?");
+    // It is paid like a turn, under its own key.
+    const keys = await ledgerKeys(runId);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toMatch(/\/wrap-up\//);
+
+    // Resumed after the answer was checkpointed, it is not asked (or paid) again.
+    const again = await runAgentLoop({ ...options, tools: recordingToolbox() });
+    expect(again).toMatchObject({ stop: "max_turns", remaining: wrapUpText });
+    expect(api.requests).toHaveLength(2);
+  });
+
   it("stops at its time limit before the next call", async () => {
     const api = await suite.startApi();
     api.push({ reply: toolUse });
@@ -258,9 +294,12 @@ describe("the agent loop", () => {
       context: {},
       now: testNow,
     });
-    const result = await runAgentLoop(loopOptions(budget.runId, budget.scopes));
+    const result = await runAgentLoop(
+      loopOptions(budget.runId, budget.scopes, { wrapUp: () => "what remains?" }),
+    );
     expect(result.stop).toBe("budget");
     expect(result.budgetMessage).toMatch(/cap/);
+    expect(result.remaining).toBeUndefined();
     expect(api.requests).toHaveLength(0);
   });
 });

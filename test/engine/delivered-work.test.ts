@@ -34,9 +34,11 @@ const developer = () =>
     branch: "ai/proj-1-dark-mode",
     summary: "Added a toggle.",
     changed_files: ["a.ts"],
-    // What the development agent returns besides: its checks, and whether the PR opens as a draft.
+    // What the development agent returns besides: its checks, whether the PR opens as a draft, and
+    // (empty when the work is complete) the note an incomplete pull request opens with.
     checks: "- `npm test`: passed",
     draft: false,
+    incomplete_note: "",
   }));
 
 const names = (calls: { slot: string; action: string }[]) => calls.map((c) => `${c.slot}.${c.action}`);

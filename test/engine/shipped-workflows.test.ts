@@ -60,9 +60,11 @@ const developer = () =>
     branch: "ai/proj-1-dark-mode",
     summary: "Added a toggle.",
     changed_files: ["src/theme.ts"],
-    // What the development agent returns besides: its checks, and whether the PR opens as a draft.
+    // What the development agent returns besides: its checks, whether the PR opens as a draft, and
+    // (empty when the work is complete) the note an incomplete pull request opens with.
     checks: "- `npm test`: passed",
     draft: false,
+    incomplete_note: "",
   }));
 
 describe("the shipped workflows", () => {
@@ -217,5 +219,58 @@ describe("the shipped workflows", () => {
       ["version_control.delete_branch", { repository: "acme/app", branch: "ai/proj-1-dark-mode" }],
       ["task_management.update_status", { task_key: "PROJ-4", status: "todo" }],
     ]);
+  });
+
+  it("implement-issue continuing a branch never deletes it, and the pull request opens with the incomplete note", async () => {
+    const { execute } = await startRun(database.db, workflows, {
+      workflow: "implement-issue",
+      inputs: {
+        task_key: "PROJ-5",
+        repository: "acme/app",
+        continue_branch: "ai/proj-5-dark-mode",
+        continuation: "What the earlier run said remains:\nthe toggle's test",
+      },
+    });
+    const failing = failingAdapters("version_control.open_pull_request", "GitHub answered 422");
+    const { agents, runs } = recordingAgents(() => ({
+      branch: "ai/proj-5-dark-mode",
+      summary: "Added the test.",
+      changed_files: ["src/theme.test.ts"],
+      checks: "- `npm test`: failed",
+      draft: true,
+      incomplete_note: "> **Incomplete.** The agent stopped before it finished.\n\n",
+    }));
+    const outcome = await execute({ adapters: failing.adapters, model: plausibleModel().model, agents });
+    expect(outcome.status).toBe("failed");
+    expect(runs[0]?.input).toMatchObject({
+      branch: "ai/proj-5-dark-mode",
+      continuation: "What the earlier run said remains:\nthe toggle's test",
+      max_turns: 40,
+    });
+    // The branch holds work an earlier run delivered: the rollback leaves it.
+    expect(failing.callsOf("version_control.delete_branch")).toHaveLength(0);
+    expect(failing.callsOf("version_control.open_pull_request")[0]?.input).toMatchObject({
+      head: "ai/proj-5-dark-mode",
+      draft: true,
+      body: expect.stringMatching(
+        /^> \*\*Incomplete\.\*\* The agent stopped before it finished\.\n\n## What\n/,
+      ),
+    });
+  });
+
+  it("implement-issue continuing a pull request does not link it on the task again", async () => {
+    const { execute } = await startRun(database.db, workflows, {
+      workflow: "implement-issue",
+      inputs: { task_key: "PROJ-6", repository: "acme/app", continue_branch: "ai/proj-1-dark-mode" },
+    });
+    const recording = recordingAdapters();
+    const outcome = await execute({
+      adapters: recording.adapters,
+      model: plausibleModel().model,
+      agents: developer().agents,
+    });
+    expect(outcome.status).toBe("succeeded");
+    expect(recording.callsOf("version_control.open_pull_request")).toHaveLength(1);
+    expect(recording.callsOf("task_management.link_pull_request")).toHaveLength(0);
   });
 });

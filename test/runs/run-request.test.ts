@@ -118,4 +118,38 @@ describe("run requests become workflow inputs", () => {
     });
     expect(snapshotTask(requests[3]!)).toBeUndefined();
   });
+
+  it("continues the task of the run that began it, on its branch, as the same active work", () => {
+    const snapshot = {
+      title: "Add a cache",
+      body: "Please",
+      comments: [],
+      takenAt: "2026-12-01T10:05:00.000Z",
+    };
+    const original = { ...(requests[0] as Extract<RunRequest, { kind: "implement" }>), snapshot };
+    const request: RunRequest = {
+      kind: "continue",
+      workflow: "implement-issue",
+      trigger: { ...pullTrigger, event: "issue_comment.created", actor: { login: "hubot", id: 2 } },
+      notes: "Keep the API stable",
+      task: original,
+      continues: { runId: "run-1", pullNumber: 34, branch: "ai/12-add-a-cache", remaining: "The CLI flag." },
+    };
+    const workflow = shipped.get("implement-issue")!.definition;
+    const inputs = parseRunInputs(
+      workflow,
+      workflowInputs(Object.keys(workflow.inputs), triggerFacts(request)),
+    );
+    expect(inputs).toMatchObject({
+      task_key: "acme/app#12",
+      title: "Add a cache",
+      base_branch: "trunk",
+      actor: "hubot",
+      continue_branch: "ai/12-add-a-cache",
+      continuation:
+        "What the earlier run said remains:\nThe CLI flag.\n\nNotes from @hubot, who asked to continue:\nKeep the API stable",
+    });
+    expect(activeKeyOf(request)).toBe(activeKeyOf(original));
+    expect(snapshotTask(request)).toEqual(snapshotTask(original));
+  });
 });

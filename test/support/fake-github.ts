@@ -202,10 +202,16 @@ export class FakeGitHub {
         body: { type: "file", encoding: "base64", content: Buffer.from(config).toString("base64") },
       };
     }
+    if (method === "POST" && route === "/api/graphql") return this.#graphql(text);
     const stateful = this.#pullsAndIssues(method, route, url, text);
     if (stateful) return stateful;
     match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(route);
     if (method === "GET" && match) {
+      // A pull request opened through this fake as it stands; any other number, GitHub's example.
+      const opened = this.pulls.find(
+        (p) => p.repository === `${match?.[1]}/${match?.[2]}` && p.number === Number(match?.[3]),
+      );
+      if (opened) return { status: 200, body: this.#pullBody(opened) };
       const pull = webhookExample("pull_request", "opened").pull_request as Record<string, unknown>;
       return { status: 200, body: { ...pull, number: Number(match[3]) } };
     }
@@ -384,6 +390,39 @@ export class FakeGitHub {
     return undefined;
   }
 
+  /**
+   * GitHub's GraphQL API (`/api/graphql` on GitHub Enterprise Server) for the one mutation the app
+   * sends: `markPullRequestReadyForReview`, by the pull request's node id. GitHub answers 200 with
+   * `errors` for what it refuses (https://docs.github.com/graphql/guides/forming-calls-with-graphql).
+   */
+  #graphql(text: string): { status: number; body: unknown } {
+    const request = JSON.parse(text) as { query?: string; variables?: { id?: string } };
+    if (!/\bmarkPullRequestReadyForReview\b/.test(request.query ?? "")) {
+      return { status: 200, body: { errors: [{ message: "fake GitHub answers no such query" }] } };
+    }
+    const pull = this.pulls.find((p) => nodeIdOf(p) === request.variables?.id);
+    if (!pull) {
+      return {
+        status: 200,
+        body: {
+          data: { markPullRequestReadyForReview: null },
+          errors: [
+            {
+              type: "NOT_FOUND",
+              path: ["markPullRequestReadyForReview"],
+              message: `Could not resolve to a node with the global id of '${request.variables?.id}'`,
+            },
+          ],
+        },
+      };
+    }
+    pull.draft = false;
+    return {
+      status: 200,
+      body: { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false } } } },
+    };
+  }
+
   #pullBody(pull: FakePull): Record<string, unknown> {
     const example = webhookExample("pull_request", "opened").pull_request as Record<string, unknown> & {
       head: Record<string, unknown>;
@@ -393,6 +432,7 @@ export class FakeGitHub {
     return {
       ...example,
       number: pull.number,
+      node_id: nodeIdOf(pull),
       html_url: `http://${this.host}/${pull.repository}/pull/${pull.number}`,
       title: pull.title,
       body: pull.body,
@@ -403,4 +443,9 @@ export class FakeGitHub {
       requested_reviewers: pull.requestedReviewers.map((login) => ({ ...example.user, login })),
     };
   }
+}
+
+/** A pull request's GraphQL node id, unique per repository and number like GitHub's (`PR_kw…`). */
+function nodeIdOf(pull: Pick<FakePull, "repository" | "number">): string {
+  return `PR_kw${Buffer.from(`${pull.repository}#${pull.number}`).toString("base64url")}`;
 }

@@ -180,6 +180,22 @@ describe("workspace", () => {
     await workspace.remove();
   });
 
+  it("lists the pull request's files of a continued branch: earlier commits and this run's", async () => {
+    git(bare, ["branch", "ai/5-continue", "main"]);
+    pushCommit(bare, "ai/5-continue", { "first.md": "an earlier run\n" }, "WIP: the earlier run");
+    const workspace = await openWorkspace({
+      workspaceDir,
+      repository: repository(),
+      runId: "run-continue",
+      branch: "ai/5-continue",
+    });
+    writeFileSync(path.join(workspace.dir, "second.md"), "this run\n");
+    expect(await workspace.changedFiles()).toEqual(["second.md"]);
+    await workspace.commit({ message: "The rest", author: app });
+    expect((await workspace.branchFiles()).sort()).toEqual(["first.md", "second.md"]);
+    await workspace.remove();
+  });
+
   it("refuses to commit a planted token or a blocked path, commits nothing and keeps the files", async () => {
     const workspace = await openWorkspace({
       workspaceDir,

@@ -11,6 +11,12 @@ import type { ToolEvent } from "../tools/tool-events.ts";
 import type { Toolbox } from "../tools/toolbox.ts";
 import { branchNameFor } from "./branch-name.ts";
 import { commitMessageFor } from "./commit-message.ts";
+import {
+  incompletePullRequestNote,
+  remainingUnknown,
+  stopReason,
+  wrapUpQuestion,
+} from "./incomplete-work.ts";
 import { type CheckResult, checkSummary, runChecks } from "./run-checks.ts";
 
 /** The development agent's step inputs, as implement-issue passes them. */
@@ -21,8 +27,14 @@ export const developmentInputSchema = z.object({
   plan: z.string().default(""),
   /** The login of the person who asked: the commit is co-authored by them, review is asked of them. */
   requested_by: z.string().optional(),
-  /** Reuse this branch (a `/revise continue` of an incomplete pull request) instead of a new one. */
+  /**
+   * Continue on this existing branch of the app's (a `/revise continue` of an incomplete pull request):
+   * new commits go on top of it. Empty or absent: a new branch named for the task.
+   */
   branch: z.string().optional(),
+  /** With branch: what the earlier run said remains, and the notes of who asked to continue (untrusted). */
+  continuation: z.string().default(""),
+  /** At either limit the agent stops, and what passes the checks is committed as a draft marked incomplete. */
   max_turns: z.int().positive().max(200).default(40),
   max_minutes: z.number().positive().max(240).default(40),
 });
@@ -42,6 +54,8 @@ export interface DevelopmentWorkspace {
   restore(snapshot: { diff: string; baseCommit: string | null }): Promise<void>;
   /** Paths changed against the commit the run started at. */
   changedFiles(): Promise<string[]>;
+  /** Paths the branch's commits change since the base branch (on a continued branch, earlier runs' too). */
+  branchFiles(): Promise<string[]>;
   /**
    * Commits every change with the message (refusing blocked paths and secrets with a UserFacingError)
    * and pushes the branch, never the default branch.
@@ -100,6 +114,10 @@ export interface DevelopmentResult extends Record<string, unknown> {
   /** True when the checks failed or the agent stopped at a limit: the pull request opens as a draft. */
   draft: boolean;
   incomplete: boolean;
+  /** When incomplete: what remains, in the model's words when it could still be asked; else empty. */
+  remaining: string;
+  /** When incomplete: the section the pull request's body opens with (what remains, how to continue). */
+  incomplete_note: string;
   /** The checks the app ran after the model finished, in words for the pull request. */
   checks: string;
   checks_passed: boolean;
@@ -108,12 +126,6 @@ export interface DevelopmentResult extends Record<string, unknown> {
   turns: number;
   costUsd: number;
 }
-
-const stopWords: Record<string, string> = {
-  max_turns: "it reached its turn limit",
-  time_limit: "it reached its time limit",
-  budget: "the budget ran out",
-};
 
 /**
  * The development agent: a worktree on the task's branch, the repository's setup, the model with the
@@ -136,7 +148,7 @@ export async function runDevelopmentAgent(
     );
   }
   const input = parsed.data;
-  const branch = input.branch ?? branchNameFor(input.task);
+  const branch = input.branch || branchNameFor(input.task);
   const workspace = await ports.openWorkspace({
     repository: input.repository,
     baseBranch: input.base_branch,
@@ -181,7 +193,7 @@ export async function runDevelopmentAgent(
         dir: workspace.dir,
         task: {
           title: input.task.title,
-          body: [input.task.description, input.plan].filter(Boolean).join("\n\n"),
+          body: [input.task.description, input.plan, input.continuation].filter(Boolean).join("\n\n"),
         },
         instructions: workspace.settings.instructions,
       });
@@ -202,6 +214,7 @@ export async function runDevelopmentAgent(
       fallbackModel: ports.fallbackModel,
       maxTokens: 8192,
       limits: { maxTurns: input.max_turns, maxDurationMs: input.max_minutes * 60_000 },
+      wrapUp: wrapUpQuestion,
       call: {
         runId: call.runId,
         step: call.stepName,
@@ -233,29 +246,30 @@ export async function runDevelopmentAgent(
     if (changedFiles.length === 0) {
       throw new UserFacingError(
         "no_changes",
-        `the development agent made no change (${loop.stop === "end_turn" ? "it says" : stopWords[loop.stop]}): ${loop.summary.slice(0, 500) || "no summary"}`,
+        `the development agent made no change (${loop.stop === "end_turn" ? "it says" : stopReason(loop.stop)}): ${(loop.remaining || loop.summary).slice(0, 500) || "no summary"}`,
       );
     }
     const incomplete = loop.stop !== "end_turn";
+    const remaining = incomplete ? loop.remaining?.trim() || remainingUnknown : "";
+    // At a limit the model's last words are mid-work ("now I'll edit b.ts"): its wrap-up says more.
+    const summary = incomplete
+      ? `${loop.remaining?.trim() || loop.summary}\n\nThe agent stopped before it finished: ${stopReason(loop.stop)}${loop.budgetMessage ? ` (${loop.budgetMessage})` : ""}. \`/revise continue\` picks the work up on this branch.`
+      : loop.summary;
     const checksPassed = progress.checks.every((c) => c.passed);
     const { commit } = await workspace.commitAndPush(
-      commitMessageFor({
-        task: input.task,
-        summary: loop.summary,
-        runId: call.runId,
-        incomplete,
-      }),
+      commitMessageFor({ task: input.task, summary, runId: call.runId, incomplete }),
       input.requested_by,
     );
     return {
       branch: workspace.branch,
       commit,
-      summary: incomplete
-        ? `${loop.summary}\n\nThe agent stopped before it finished: ${stopWords[loop.stop]}${loop.budgetMessage ? ` (${loop.budgetMessage})` : ""}. What remains: see the task; \`/revise continue\` picks the work up on this branch.`
-        : loop.summary,
-      changed_files: changedFiles,
+      summary,
+      // The pull request's files, for its description: on a continued branch, what earlier runs changed too.
+      changed_files: await workspace.branchFiles(),
       draft: incomplete || !checksPassed,
       incomplete,
+      remaining,
+      incomplete_note: incomplete ? incompletePullRequestNote({ stop: loop.stop, remaining }) : "",
       checks: checkSummary(progress.checks),
       checks_passed: checksPassed,
       stop: loop.stop,

@@ -75,6 +75,18 @@ describe("GitHub adapters against the fake GitHub", () => {
     expect(await vc.delete_branch({ repository: "octo/app", branch: "ai/12-fix" }, callContext())).toEqual({
       deleted: true,
     });
+  });
+
+  it("opens a draft, and makes that same pull request ready for review when the work is done", async () => {
+    const vc = adapters().version_control;
+    const input = { repository: "octo/app", head: "ai/13-part", base: "main", title: "Part", body: "WIP" };
+    const draft = await vc.open_pull_request({ ...input, draft: true }, callContext());
+    expect(github.pulls.find((p) => p.number === draft.number)).toMatchObject({ draft: true });
+    const ready = await vc.open_pull_request({ ...input, body: "Done", draft: false }, callContext());
+    expect(ready).toEqual({ ...draft, created: false });
+    expect(github.pulls.find((p) => p.number === draft.number)).toMatchObject({ draft: false, body: "Done" });
+    // Through Enterprise Server's GraphQL endpoint, beside its REST API under /api/v3.
+    expect(github.requests.filter((r) => r.path === "/api/graphql")).toHaveLength(1);
     expect(await vc.delete_branch({ repository: "octo/app", branch: "ai/12-fix" }, callContext())).toEqual({
       deleted: false,
     });

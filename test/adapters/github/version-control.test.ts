@@ -87,6 +87,69 @@ describe("GitHub version control", () => {
     scope.done();
   });
 
+  it("marks the branch's draft ready for review (GraphQL) once the work is no longer a draft", async () => {
+    const draft = { ...pullExample(2), draft: true, node_id: "PR_kwDOABCD1234" };
+    const scope = nock(api)
+      .get("/repos/Codertocat/Hello-World/pulls")
+      .query(true)
+      .reply(200, [draft])
+      .patch("/repos/Codertocat/Hello-World/pulls/2", { title: prInput.title, body: prInput.body })
+      .reply(200, draft)
+      .post("/graphql", (body: { query: string; variables: { id: string } }) => {
+        expect(body.query).toContain("markPullRequestReadyForReview(input: { pullRequestId: $id })");
+        return body.variables.id === "PR_kwDOABCD1234";
+      })
+      .reply(200, { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false } } } });
+    const result = await adapter().vc.open_pull_request({ ...prInput, draft: false }, callContext());
+    expect(result).toEqual({
+      number: 2,
+      url: "https://github.com/Codertocat/Hello-World/pull/2",
+      created: false,
+    });
+    scope.done();
+  });
+
+  it("leaves a draft a draft while the work still is one, and never makes a ready one a draft", async () => {
+    const scope = nock(api)
+      .get("/repos/Codertocat/Hello-World/pulls")
+      .query(true)
+      .reply(200, [{ ...pullExample(2), draft: true }])
+      .patch("/repos/Codertocat/Hello-World/pulls/2")
+      .reply(200, pullExample(2))
+      .get("/repos/Codertocat/Hello-World/pulls")
+      .query(true)
+      .reply(200, [{ ...pullExample(3), draft: false }])
+      .patch("/repos/Codertocat/Hello-World/pulls/3")
+      .reply(200, pullExample(3));
+    await adapter().vc.open_pull_request(prInput, callContext());
+    await adapter().vc.open_pull_request(prInput, callContext());
+    // No GraphQL call was mocked: nock would have refused one.
+    scope.done();
+  });
+
+  it("says what GitHub's GraphQL refused, with the permission to grant", async () => {
+    const scope = nock(api)
+      .get("/repos/Codertocat/Hello-World/pulls")
+      .query(true)
+      .reply(200, [{ ...pullExample(2), draft: true }])
+      .patch("/repos/Codertocat/Hello-World/pulls/2")
+      .reply(200, pullExample(2))
+      .post("/graphql")
+      .reply(200, {
+        data: { markPullRequestReadyForReview: null },
+        errors: [{ type: "FORBIDDEN", message: "Resource not accessible by integration" }],
+      });
+    await expect(
+      adapter().vc.open_pull_request({ ...prInput, draft: false }, callContext()),
+    ).rejects.toMatchObject({
+      code: "github_forbidden",
+      message: expect.stringMatching(
+        /mark pull request #2 on Codertocat\/Hello-World ready for review: GitHub refused \(Resource not accessible by integration\).*pull requests: read & write/,
+      ),
+    });
+    scope.done();
+  });
+
   it("returns the pull request another attempt opened meanwhile when GitHub says one already exists", async () => {
     const scope = nock(api)
       .get("/repos/Codertocat/Hello-World/pulls")
