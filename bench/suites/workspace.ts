@@ -8,8 +8,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { startGitHttpServer } from "../../demo/stand-ins/git-http-server.ts";
 import { openWorkspace } from "../../src/workspace/workspace.ts";
-import { startGitHttpServer } from "../../test/support/git-http-server.ts";
 import type { BenchFigures } from "../run.ts";
 
 export const name = "workspace";
