@@ -21,7 +21,8 @@ class DemoFailure extends Error {}
 async function show(world: SampleWorld, startedAt: number): Promise<void> {
   const issue = sampleIssue;
   const turns = sampleConversation();
-  print(`The app is up at ${world.app.url} (the real \`ai-dev start\`, embedded database in a temp dir).`);
+  print(`The app is up at ${world.app.url}: the real \`ai-dev start\`, its embedded database and`);
+  print(`workspaces in ${world.root} (removed at the end).`);
   print(
     `Sample repository ${sampleRepository.fullName}: greeting.txt says "Hello, wrld", and test.sh fails on it.`,
   );

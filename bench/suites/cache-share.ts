@@ -1,7 +1,7 @@
 /**
  * The share of input tokens read from the prompt cache from turn 2 on, over the scripted agent
  * conversations, with usage simulated from the requests our client actually sends (see
- * test/support/scripted-anthropic/simulated-cache.ts): it measures where our breakpoints are.
+ * demo/stand-ins/scripted-anthropic/simulated-cache.ts): it measures where our breakpoints are.
  */
 import Anthropic from "@anthropic-ai/sdk";
 import { startScriptedAnthropic } from "../../demo/stand-ins/scripted-anthropic/server.ts";

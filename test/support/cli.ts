@@ -26,7 +26,11 @@ export async function runCli(
   env: NodeJS.ProcessEnv = cleanEnv(),
   cwd = repoRoot,
 ): Promise<CliResult> {
-  const child = spawnCli(args, env, cwd);
+  return await outputOf(spawnCli(args, env, cwd));
+}
+
+/** Waits for a spawned command to end and returns its exit code and everything it printed. */
+export async function outputOf(child: ChildProcess): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d) => {
