@@ -10,11 +10,12 @@ interface Said {
   text: string;
 }
 
+const tokenLine = "GitHub: the app got an installation token";
+
 /** A GitHub REST call in words; undefined for calls not worth a line. */
-function githubCall(method: string, route: string, body: unknown, isFirstToken: boolean): string | undefined {
+function githubCall(method: string, route: string, body: unknown): string | undefined {
   const issue = /\/issues\/(\d+)/.exec(route)?.[1];
-  if (/\/access_tokens$/.test(route))
-    return isFirstToken ? "GitHub: the app got an installation token" : undefined;
+  if (/\/access_tokens$/.test(route)) return tokenLine;
   if (/\/collaborators\/([^/]+)\/permission$/.test(route)) {
     const login = decodeURIComponent(/\/collaborators\/([^/]+)\//.exec(route)?.[1] ?? "");
     return `GitHub: asked whether ${login} may start a run (collaborator permission)`;
@@ -56,19 +57,16 @@ export function startNarration(
   world: SampleWorld,
   options: { captions: readonly string[]; print: (line: string) => void; startedAt: number },
 ): { flush(): void; stop(): void } {
-  const seen = { github: 0, git: 0, model: 0, tokens: 0 };
+  const seen = { github: 0, git: 0, model: 0 };
+  // Tokens are minted for the API and for git alike, and refreshed: saying it once is enough.
+  let saidToken = false;
   let shownComment: string[] = [];
   const flush = () => {
     const said: Said[] = [];
     for (const request of world.github.requests.slice(seen.github)) {
-      if (/\/access_tokens$/.test(request.path)) seen.tokens += 1;
-      const text = githubCall(
-        request.method,
-        request.path,
-        request.body,
-        seen.tokens === 1 && /\/access_tokens$/.test(request.path),
-      );
-      if (text) said.push({ at: request.at, text });
+      const text = githubCall(request.method, request.path, request.body);
+      if (text && !(text === tokenLine && saidToken)) said.push({ at: request.at, text });
+      if (text === tokenLine) saidToken = true;
       const commentBody = (request.body as { body?: unknown } | undefined)?.body;
       if (
         /\/comments(\/\d+)?$/.test(request.path) &&
@@ -87,8 +85,8 @@ export function startNarration(
     }
     seen.github = world.github.requests.length;
     for (const request of world.git.requests.slice(seen.git)) {
-      // Each fetch or push is a GET of the refs and a POST of the pack: the POST is the one to tell.
-      if (request.method !== "POST") continue;
+      // Each fetch or push starts with one GET of …/info/refs; the POSTs after it are the same operation.
+      if (request.method !== "GET" || !request.path.endsWith("/info/refs")) continue;
       said.push({
         at: request.at,
         text:
