@@ -1,6 +1,7 @@
 /**
- * A scripted Messages API for tests: a local HTTP server that answers POST /v1/messages from a script,
- * in the shapes of the recorded payloads in test/fixtures/anthropic, and records what it received.
+ * A scripted Messages API for tests, benches and the demo: a local HTTP server that answers
+ * POST /v1/messages from a script, in the shapes of the recorded payloads in test/fixtures/anthropic,
+ * and records what it received (with when it arrived and when it was answered).
  *
  *   const api = await startScriptedAnthropic({ simulateCache: true });
  *   api.push({ reply: message }, { status: 529, body: overloaded }, { drop: true });
