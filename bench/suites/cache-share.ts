@@ -1,9 +1,10 @@
 /**
  * The share of input tokens read from the prompt cache from turn 2 on, over the scripted agent
  * conversations, with usage simulated from the requests our client actually sends (see
- * test/support/scripted-anthropic/simulated-cache.ts): it measures where our breakpoints are.
+ * demo/stand-ins/scripted-anthropic/simulated-cache.ts): it measures where our breakpoints are.
  */
 import Anthropic from "@anthropic-ai/sdk";
+import { startScriptedAnthropic } from "../../demo/stand-ins/scripted-anthropic/server.ts";
 import { ModelClient } from "../../src/ai/client.ts";
 import { builtInPrices } from "../../src/ai/pricing-table.ts";
 import { totalInputTokens } from "../../src/ai/usage.ts";
@@ -12,7 +13,6 @@ import { createLogger } from "../../src/logging/logger.ts";
 import { openTestDatabase } from "../../test/support/database.ts";
 import { runScriptedAgent } from "../../test/support/scripted-anthropic/agent-loop.ts";
 import { replies, scriptedConversation } from "../../test/support/scripted-anthropic/fixtures.ts";
-import { startScriptedAnthropic } from "../../test/support/scripted-anthropic/server.ts";
 import type { BenchFigures } from "../run.ts";
 
 export const name = "cache-share";

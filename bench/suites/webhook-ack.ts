@@ -11,8 +11,8 @@
  * makes a run. Target: app p99 ≤ 2 × bare p99 at the same offered load.
  */
 import { sql } from "kysely";
+import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
 import { webhookSecret } from "../../test/support/app-harness.ts";
-import { webhookExample } from "../../test/support/webhook-examples.ts";
 import type { BenchFigures } from "../run.ts";
 import { type DeliveryTemplate, type LatencySummary, type LoadSpec, summarize } from "../support/load.ts";
 import { runLoadInWorker } from "../support/load-worker.ts";

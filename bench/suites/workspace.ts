@@ -4,40 +4,19 @@
  * warm, a later run (mirror fetched, the previous run's parked checkout moved in and switched to the
  * run's branch). Target: warm at least 20× faster than cold.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { startGitHttpServer } from "../../demo/stand-ins/git-http-server.ts";
 import { openWorkspace } from "../../src/workspace/workspace.ts";
-import { startGitHttpServer } from "../../test/support/git-http-server.ts";
 import type { BenchFigures } from "../run.ts";
+import { generatedFileCount, generateRepository } from "../support/generated-repository.ts";
+import { median } from "../support/median.ts";
 
 export const name = "workspace";
 
-const fileCount = 10_000;
+const fileCount = generatedFileCount;
 const rounds = 3;
-
-/** A bare repository with `fileCount` source-like files in one commit, written with git fast-import. */
-function generateRepository(bare: string): void {
-  execFileSync("git", ["init", "--quiet", "--bare", "--initial-branch=main", bare]);
-  const parts: string[] = [];
-  let mark = 0;
-  for (let i = 0; i < fileCount; i++) {
-    const body = `// module ${i}\nexport function f${i}(x: number): number {\n  return x * ${i} + ${i % 97};\n}\n${"// padding line\n".repeat(i % 40)}`;
-    parts.push(`blob\nmark :${++mark}\ndata ${Buffer.byteLength(body)}\n${body}\n`);
-  }
-  parts.push(
-    "commit refs/heads/main\ncommitter Bench <bench@example.com> 1700000000 +0000\ndata 9\ngenerated\n",
-  );
-  for (let i = 0; i < fileCount; i++) parts.push(`M 100644 :${i + 1} src/dir${i % 100}/file${i}.ts\n`);
-  parts.push("\n");
-  execFileSync("git", ["fast-import", "--quiet"], { cwd: bare, input: parts.join("") });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 export async function run(): Promise<BenchFigures> {
   const root = mkdtempSync(path.join(os.tmpdir(), "ai-dev-bench-workspace-"));

@@ -1,9 +1,9 @@
 /**
- * The fake GitHub (test/support/fake-github.ts) in a worker thread: real GitHub is another machine, so
+ * The fake GitHub (demo/stand-ins/fake-github.ts) in a worker thread: real GitHub is another machine, so
  * its work must not be billed to the app's event loop; only the app's client side of each call is.
  */
 import { parentPort, Worker, workerData } from "node:worker_threads";
-import { FakeGitHub } from "../../test/support/fake-github.ts";
+import { FakeGitHub } from "../../demo/stand-ins/fake-github.ts";
 
 type Command = { kind: "count" } | { kind: "stop" };
 

@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Probot, Server } from "probot";
+import { freePort } from "../../demo/free-port.ts";
+import { throwawayPrivateKey } from "../../demo/stand-ins/webhook-examples.ts";
 import { loadAppContext } from "../../src/cli/app-context.ts";
 import { type Runtime, startRuntime } from "../../src/cli/runtime.ts";
 import { type AppDatabase, openDatabase } from "../../src/db/connect.ts";
@@ -14,8 +16,6 @@ import { migrateToLatest } from "../../src/db/migrate.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { testAppEnv, webhookSecret } from "../../test/support/app-harness.ts";
 import { openTestDatabase } from "../../test/support/database.ts";
-import { freePort } from "../../test/support/free-port.ts";
-import { testPrivateKey } from "../../test/support/webhook-examples.ts";
 import { type FakeGitHubThread, startFakeGitHubThread } from "./fake-github-worker.ts";
 
 export const webhookPath = "/api/github/webhooks";
@@ -83,7 +83,7 @@ export async function startBareProbot(): Promise<Target> {
     host: "127.0.0.1",
     webhookPath,
     log,
-    Probot: Probot.defaults({ appId: 123, privateKey: testPrivateKey(), secret: webhookSecret, log }),
+    Probot: Probot.defaults({ appId: 123, privateKey: throwawayPrivateKey(), secret: webhookSecret, log }),
   });
   await server.load((app) => {
     app.onAny(async () => {});

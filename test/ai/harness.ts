@@ -1,11 +1,14 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import {
+  type ScriptedAnthropic,
+  startScriptedAnthropic,
+} from "../../demo/stand-ins/scripted-anthropic/server.ts";
 import { ModelClient, type ModelClientOptions } from "../../src/ai/client.ts";
 import { builtInPrices } from "../../src/ai/pricing-table.ts";
 import { openBudgets } from "../../src/budget/caps.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { openTestDatabase, type TestDatabase } from "../support/database.ts";
-import { type ScriptedAnthropic, startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
 
 export const testNow = new Date("2026-11-27T10:00:00Z");
 

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, repoRoot, runCli, spawnCli, waitFor } from "../support/cli.ts";
-import { freePort } from "../support/free-port.ts";
-import { testPrivateKey } from "../support/webhook-examples.ts";
+import { freePort } from "../../demo/free-port.ts";
+import { throwawayPrivateKey } from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
+import { cleanEnv, repoRoot, runCli, spawnCli } from "../support/cli.ts";
 
 const twoMistakes = path.join(repoRoot, "test", "fixtures", "config", "two-mistakes.yaml");
 
@@ -69,7 +70,7 @@ describe("ai-dev command line", () => {
   it("start reads the app registration that setup mode wrote to .env", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "ai-dev-cli-"));
     const port = await freePort();
-    const key = testPrivateKey().replaceAll("\n", "\\n");
+    const key = throwawayPrivateKey().replaceAll("\n", "\\n");
     writeFileSync(path.join(dir, ".env"), `APP_ID=123\nPRIVATE_KEY="${key}"\nWEBHOOK_SECRET=from-dotenv\n`);
     const intakeConfig = path.join(repoRoot, "test", "fixtures", "intake", "ai-dev.config.yaml");
     const env = cleanEnv({

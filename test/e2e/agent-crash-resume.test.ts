@@ -1,31 +1,32 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../../demo/free-port.ts";
+import { FakeGitHub, githubFixture } from "../../demo/stand-ins/fake-github.ts";
+import { type GitHttpServer, startGitHttpServer } from "../../demo/stand-ins/git-http-server.ts";
+import { createBareRepository, git, pushCommit } from "../../demo/stand-ins/git-repos.ts";
+import { startScriptedAnthropic } from "../../demo/stand-ins/scripted-anthropic/server.ts";
+import {
+  throwawayPrivateKey,
+  webhookExample,
+  webhookHeaders,
+} from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { releaseExpiredReservations } from "../../src/budget/expire.ts";
 import { bigintToNumber } from "../../src/budget/money.ts";
 import { checkSandbox } from "../../src/sandbox/check-sandbox.ts";
 import { installationId, webhookSecret } from "../support/app-harness.ts";
-import { cleanEnv, repoRoot, waitFor } from "../support/cli.ts";
+import { cleanEnv, repoRoot } from "../support/cli.ts";
 import { CliProcesses, killHard } from "../support/cli-processes.ts";
 import { isPostgresUnderTest, openTestDatabase } from "../support/database.ts";
-import { FakeGitHub } from "../support/fake-github.ts";
-import { freePort } from "../support/free-port.ts";
-import { type GitHttpServer, startGitHttpServer } from "../support/git-http-server.ts";
-import { createBareRepository, git, pushCommit } from "../support/git-repos.ts";
 import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
-import { startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
-import { testPrivateKey, webhookExample, webhookHeaders } from "../support/webhook-examples.ts";
 
 const repository = "Codertocat/Hello-World";
 const branch = "ai/9-fix-the-greeting-and-log-it";
-const gitToken = (
-  JSON.parse(readFileSync(path.join(repoRoot, "test/fixtures/github/installation-token.json"), "utf8")) as {
-    token: string;
-  }
-).token;
+const gitToken = String(githubFixture("installation-token.json").token);
 const sandbox = await checkSandbox();
 
 /** A model answer in the recorded shape, with this turn's content. */
@@ -145,7 +146,7 @@ describe.skipIf(!isPostgresUnderTest() || !sandbox.ok)("an agent whose worker is
     // Created and migrated here, then closed: the processes open it by DATABASE_URL + DATABASE_SCHEMA.
     const database = await openTestDatabase();
     cleanups.push(() => database.drop());
-    const privateKey = testPrivateKey();
+    const privateKey = throwawayPrivateKey();
     // Each worker has a workspace of its own, as on two machines: the resumed worktree starts clean.
     const configFor = (name: string) => {
       const file = path.join(root, `${name}.config.yaml`);

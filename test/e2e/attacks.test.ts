@@ -1,25 +1,21 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { githubFixture } from "../../demo/stand-ins/fake-github.ts";
+import { type GitHttpServer, startGitHttpServer } from "../../demo/stand-ins/git-http-server.ts";
+import { createBareRepository, git } from "../../demo/stand-ins/git-repos.ts";
+import {
+  type ScriptedAnthropic,
+  startScriptedAnthropic,
+} from "../../demo/stand-ins/scripted-anthropic/server.ts";
+import { throwawayPrivateKey, webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { repoRoot } from "../../src/cli/runtime.ts";
 import { checkSandbox } from "../../src/sandbox/check-sandbox.ts";
 import { startTestApp, type TestApp, webhookSecret } from "../support/app-harness.ts";
-import { waitFor } from "../support/cli.ts";
-import { type GitHttpServer, startGitHttpServer } from "../support/git-http-server.ts";
-import { createBareRepository, git } from "../support/git-repos.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
-import { type ScriptedAnthropic, startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
-import { testPrivateKey, webhookExample } from "../support/webhook-examples.ts";
 
 /**
  * A model steered by a hostile issue, against the real app: each run's scripted model tries attacks in
@@ -37,13 +33,9 @@ const chars = (seed: string, n: number) => seed.repeat(Math.ceil(n / seed.length
 const alnum = (n: number, salt = "") => chars(`${salt}q7Rt2Lp9Zx4Kb8Nv3Hc6Jm1Wd5Fs0Gy`, n);
 const b64url = (n: number) => chars("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9-_x0Yb", n);
 
-const gitToken = (
-  JSON.parse(readFileSync(path.join(repoRoot, "test/fixtures/github/installation-token.json"), "utf8")) as {
-    token: string;
-  }
-).token;
+const gitToken = String(githubFixture("installation-token.json").token);
 const anthropicKey = `sk-ant-api03-${alnum(93)}AA`;
-const privateKey = testPrivateKey();
+const privateKey = throwawayPrivateKey();
 const appSecrets = {
   ANTHROPIC_API_KEY: anthropicKey,
   WEBHOOK_SECRET: webhookSecret,

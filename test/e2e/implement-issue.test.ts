@@ -1,43 +1,29 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { sampleConversation } from "../../demo/sample/conversation.ts";
+import {
+  labeledPayload,
+  sampleIssue,
+  sampleRepository,
+  sampleSettings,
+} from "../../demo/sample/repository.ts";
+import { githubFixture } from "../../demo/stand-ins/fake-github.ts";
+import { type GitHttpServer, startGitHttpServer } from "../../demo/stand-ins/git-http-server.ts";
+import { createBareRepository, git } from "../../demo/stand-ins/git-repos.ts";
+import {
+  type ScriptedAnthropic,
+  startScriptedAnthropic,
+} from "../../demo/stand-ins/scripted-anthropic/server.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { repoRoot } from "../../src/cli/runtime.ts";
 import { checkSandbox } from "../../src/sandbox/check-sandbox.ts";
-import { startTestApp, type TestApp } from "../support/app-harness.ts";
-import { waitFor } from "../support/cli.ts";
-import { type GitHttpServer, startGitHttpServer } from "../support/git-http-server.ts";
-import { createBareRepository, git } from "../support/git-repos.ts";
-import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
-import { type ScriptedAnthropic, startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
-import { webhookExample } from "../support/webhook-examples.ts";
+import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 
-const installationId = 42;
-const repository = "Codertocat/Hello-World";
-const gitToken = (
-  JSON.parse(readFileSync(path.join(repoRoot, "test/fixtures/github/installation-token.json"), "utf8")) as {
-    token: string;
-  }
-).token;
+const repository = sampleRepository.fullName;
+const gitToken = String(githubFixture("installation-token.json").token);
 const sandbox = await checkSandbox();
-
-/** A model answer in the recorded shape, with this turn's content. */
-let answers = 0;
-function answer(content: Record<string, unknown>[], stop: "tool_use" | "end_turn") {
-  answers += 1;
-  return {
-    ...anthropicFixture("messages.tool_use.json"),
-    id: `msg_e2e_${String(answers).padStart(4, "0")}`,
-    content,
-    stop_reason: stop,
-  };
-}
-const toolUse = (id: string, name: string, input: Record<string, unknown>) => ({
-  type: "tool_use",
-  id,
-  name,
-  input,
-});
 
 let app: TestApp | undefined;
 let api: ScriptedAnthropic | undefined;
@@ -55,57 +41,10 @@ describe.skipIf(!sandbox.ok)("an issue labeled ai-implement, end to end", () => 
   it("views, edits and tests in the sandbox, pushes one branch and opens one pull request", async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), "ai-dev-e2e-"));
     dirs.push(root);
-    const settings = "commands:\n  test: sh test.sh\n";
-    const bare = createBareRepository(root, "Hello-World.git", {
-      "greeting.txt": "Hello, wrld\n",
-      "test.sh":
-        'grep -q "Hello, world" greeting.txt || { echo "greeting.txt has a typo"; exit 1; }\necho ok\n',
-      ".github/ai-dev.yml": settings,
-    });
+    const bare = createBareRepository(root, sampleRepository.bareName, sampleRepository.files);
     gitServer = await startGitHttpServer({ root, token: gitToken });
     api = await startScriptedAnthropic();
-    api.push(
-      {
-        reply: answer(
-          [toolUse("toolu_e2e_1", "str_replace_based_edit_tool", { command: "view", path: "greeting.txt" })],
-          "tool_use",
-        ),
-      },
-      {
-        reply: answer(
-          [
-            toolUse("toolu_e2e_2", "str_replace_based_edit_tool", {
-              command: "str_replace",
-              path: "greeting.txt",
-              old_str: "wrld",
-              new_str: "world",
-            }),
-          ],
-          "tool_use",
-        ),
-      },
-      { reply: answer([toolUse("toolu_e2e_3", "bash", { command: "sh test.sh" })], "tool_use") },
-      {
-        reply: answer(
-          [{ type: "text", text: "Fixed the typo in greeting.txt; `sh test.sh` passes." }],
-          "end_turn",
-        ),
-      },
-      {
-        reply: answer(
-          [
-            {
-              type: "text",
-              text: JSON.stringify({
-                title: "Fix the greeting's typo",
-                body: "## What\nFixes the typo.\n\n## Why\nThe test failed.",
-              }),
-            },
-          ],
-          "end_turn",
-        ),
-      },
-    );
+    api.push(...sampleConversation().map((turn) => turn.step));
     const config = path.join(root, "ai-dev.config.yaml");
     writeFileSync(
       config,
@@ -116,25 +55,14 @@ describe.skipIf(!sandbox.ok)("an issue labeled ai-implement, end to end", () => 
       env: { AI_DEV_CONFIG: config, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: "sk-ant-e2e-test-key" },
     });
     app.github.roles.set("Codertocat", "write");
-    app.github.repoConfigs.set(repository, settings);
+    app.github.repoConfigs.set(repository, sampleSettings);
     app.github.repositories.set(repository, {
-      defaultBranch: "main",
-      cloneUrl: gitServer.repoUrl("Hello-World.git"),
+      defaultBranch: sampleRepository.defaultBranch,
+      cloneUrl: gitServer.repoUrl(sampleRepository.bareName),
     });
     app.github.issueLabels.set(`${repository}#7`, ["ai-implement"]);
 
-    const payload = webhookExample("issues", "labeled") as {
-      label: { name: string };
-      issue: { number: number; title: string; body: string | null };
-      repository: { default_branch: string };
-      installation?: { id: number };
-    };
-    payload.label.name = "ai-implement";
-    payload.issue.number = 7;
-    payload.issue.title = "Fix the typo in the greeting";
-    payload.issue.body = "greeting.txt says wrld.";
-    payload.repository.default_branch = "main";
-    payload.installation = { id: installationId };
+    const payload = labeledPayload(sampleIssue, installationId);
     expect(await app.deliver("issues", payload)).toBe(200);
 
     const current = app;

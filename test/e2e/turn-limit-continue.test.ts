@@ -2,25 +2,25 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { githubFixture } from "../../demo/stand-ins/fake-github.ts";
+import { type GitHttpServer, startGitHttpServer } from "../../demo/stand-ins/git-http-server.ts";
+import { createBareRepository, git } from "../../demo/stand-ins/git-repos.ts";
+import {
+  type ScriptedAnthropic,
+  startScriptedAnthropic,
+} from "../../demo/stand-ins/scripted-anthropic/server.ts";
+import { labeledIssue, webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { repoRoot } from "../../src/cli/runtime.ts";
 import { checkSandbox } from "../../src/sandbox/check-sandbox.ts";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
-import { waitFor } from "../support/cli.ts";
-import { type GitHttpServer, startGitHttpServer } from "../support/git-http-server.ts";
-import { createBareRepository, git } from "../support/git-repos.ts";
 import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
-import { type ScriptedAnthropic, startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
-import { labeledIssue, webhookExample } from "../support/webhook-examples.ts";
 
 const installationId = 42;
 const repository = "Codertocat/Hello-World";
 const branch = "ai/7-mark-a-b-and-c-done";
-const gitToken = (
-  JSON.parse(readFileSync(path.join(repoRoot, "test/fixtures/github/installation-token.json"), "utf8")) as {
-    token: string;
-  }
-).token;
+const gitToken = String(githubFixture("installation-token.json").token);
 const sandbox = await checkSandbox();
 
 /** A model answer in the recorded shape, with this turn's content. */

@@ -1,10 +1,13 @@
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterEach, describe, expect, it } from "vitest";
+import {
+  type ScriptedAnthropic,
+  startScriptedAnthropic,
+} from "../../demo/stand-ins/scripted-anthropic/server.ts";
+import { labeledIssue } from "../../demo/stand-ins/webhook-examples.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
-import { type ScriptedAnthropic, startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
-import { labeledIssue } from "../support/webhook-examples.ts";
 
 let app: TestApp | undefined;
 let api: ScriptedAnthropic | undefined;

@@ -3,13 +3,14 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../demo/free-port.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { openDatabase } from "../../src/db/connect.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { lockFileOf, newApiToken, readInstanceLock } from "../../src/ops/instance-lock.ts";
 import { runDetailSchema, runListSchema } from "../../src/ops/list-runs.ts";
-import { cleanEnv, runCli, spawnCli, waitFor } from "../support/cli.ts";
+import { cleanEnv, runCli, spawnCli } from "../support/cli.ts";
 import { isPostgresUnderTest, openTestDatabase } from "../support/database.ts";
-import { freePort } from "../support/free-port.ts";
 import { implementRunId, planRunId, seedRuns } from "./seed-runs.ts";
 
 /** An embedded database under a fresh DATA_DIR with the two seeded runs, closed again. */

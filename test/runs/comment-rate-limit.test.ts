@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { openDatabase } from "../../src/db/connect.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import type { IssueThread } from "../../src/plugins/issue-thread.ts";
 import { isCommentRateLimited, rateLimitedThread } from "../../src/runs/comment-rate-limit.ts";
 import { installationId, startTestApp } from "../support/app-harness.ts";
-import { waitFor } from "../support/cli.ts";
 import { isPostgresUnderTest, openTestDatabase, type TestDatabase } from "../support/database.ts";
-import { webhookExample } from "../support/webhook-examples.ts";
 
 let database: TestDatabase;
 beforeAll(async () => {

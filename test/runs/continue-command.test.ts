@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { labeledIssue, webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { waitFor } from "../support/cli.ts";
-import { labeledIssue, webhookExample } from "../support/webhook-examples.ts";
 
 /**
  * `/revise continue` as the intake answers it: which run it continues, on which branch, and the words

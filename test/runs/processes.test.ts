@@ -3,20 +3,25 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../../demo/free-port.ts";
+import { FakeGitHub } from "../../demo/stand-ins/fake-github.ts";
+import { startScriptedAnthropic } from "../../demo/stand-ins/scripted-anthropic/server.ts";
+import {
+  throwawayPrivateKey,
+  webhookExample,
+  webhookHeaders,
+} from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { loadWorkflows } from "../../src/engine/load-workflows.ts";
 import { pluginCatalog } from "../../src/plugins/catalog.ts";
 import { RunQueue } from "../../src/queue/run-queue.ts";
 import { acceptRunRequest } from "../../src/runs/intake.ts";
 import { installationId, intakeConfig, webhookSecret } from "../support/app-harness.ts";
-import { cleanEnv, repoRoot, waitFor } from "../support/cli.ts";
+import { cleanEnv, repoRoot } from "../support/cli.ts";
 import { CliProcesses, killHard } from "../support/cli-processes.ts";
 import { isPostgresUnderTest, openTestDatabase, type TestDatabase } from "../support/database.ts";
-import { FakeGitHub } from "../support/fake-github.ts";
-import { freePort } from "../support/free-port.ts";
 import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
-import { startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
-import { testPrivateKey, webhookExample, webhookHeaders } from "../support/webhook-examples.ts";
 
 const processes = new CliProcesses();
 const cleanups: (() => Promise<void>)[] = [];
@@ -36,7 +41,7 @@ async function harness(database: { env: NodeJS.ProcessEnv }): Promise<Harness> {
   await github.start();
   github.roles.set("Codertocat", "write");
   cleanups.push(() => github.stop());
-  const privateKey = testPrivateKey();
+  const privateKey = throwawayPrivateKey();
   return {
     github,
     env: (extra = {}) =>

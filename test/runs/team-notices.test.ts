@@ -1,10 +1,10 @@
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { startScriptedAnthropic } from "../../demo/stand-ins/scripted-anthropic/server.ts";
+import { labeledIssue, webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { waitFor } from "../support/cli.ts";
 import { fakeSlackChat } from "../support/fake-slack.ts";
-import { startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
-import { labeledIssue, webhookExample } from "../support/webhook-examples.ts";
 
 const slackEnv = {
   AI_DEV_CONFIG: path.join(import.meta.dirname, "..", "fixtures", "intake", "slack.config.yaml"),

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { startScriptedAnthropic } from "../../demo/stand-ins/scripted-anthropic/server.ts";
+import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { openBudgets } from "../../src/budget/caps.ts";
 import { readBudgets } from "../../src/budget/read.ts";
 import { reserveBudget } from "../../src/budget/reserve.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { waitFor } from "../support/cli.ts";
 import { openTestDatabase } from "../support/database.ts";
 import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
-import { startScriptedAnthropic } from "../support/scripted-anthropic/server.ts";
-import { webhookExample } from "../support/webhook-examples.ts";
 
 let app: TestApp | undefined;
 afterEach(async () => {

@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanEnv, repoRoot, waitFor } from "../support/cli.ts";
-import { freePort } from "../support/free-port.ts";
+import { freePort } from "../../demo/free-port.ts";
+import { waitFor } from "../../demo/wait-for.ts";
+import { cleanEnv, repoRoot } from "../support/cli.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

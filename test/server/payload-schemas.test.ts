@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
 import {
   deliveryFieldsSchema,
   installationEventSchema,
@@ -11,7 +12,6 @@ import {
   reviewSubmittedSchema,
 } from "../../handlers/github/payload-schemas.ts";
 import { RejectedPayload } from "../../handlers/github/rejected-payload.ts";
-import { webhookExample } from "../support/webhook-examples.ts";
 
 /** Every example GitHub publishes for an event (and action). */
 function examplesOf(event: string, action?: string): Record<string, unknown>[] {

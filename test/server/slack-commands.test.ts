@@ -3,12 +3,12 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import nock from "nock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { labeledIssue } from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { verifySlackSignature } from "../../handlers/slack/signature.ts";
 import { loadAppContext } from "../../src/cli/app-context.ts";
 import { writeTempConfig } from "../config/temp-config.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { waitFor } from "../support/cli.ts";
-import { labeledIssue } from "../support/webhook-examples.ts";
 
 const fixtures = path.join(import.meta.dirname, "..", "fixtures", "slack");
 const slashCommand = JSON.parse(readFileSync(path.join(fixtures, "slash_command.json"), "utf8")) as Record<

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labeledIssue, webhookHeaders } from "../../demo/stand-ins/webhook-examples.ts";
 import { intakeQueueName } from "../../src/queue/run-queue.ts";
 import { installationId, startTestApp, type TestApp, webhookSecret } from "../support/app-harness.ts";
-import { labeledIssue, webhookHeaders } from "../support/webhook-examples.ts";
 
 let app: TestApp;
 beforeAll(async () => {

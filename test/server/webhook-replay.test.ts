@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labeledIssue } from "../../demo/stand-ins/webhook-examples.ts";
 import { intakeQueueName } from "../../src/queue/run-queue.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
-import { labeledIssue } from "../support/webhook-examples.ts";
 
 let app: TestApp;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { webhookExample, webhookHeaders } from "../../demo/stand-ins/webhook-examples.ts";
 import { startTestApp, type TestApp, webhookSecret } from "../support/app-harness.ts";
-import { webhookExample, webhookHeaders } from "../support/webhook-examples.ts";
 
 let app: TestApp;
 beforeAll(async () => {

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { DestinationStream } from "pino";
+import { freePort } from "../../demo/free-port.ts";
+import { FakeGitHub, registeredAppEnv } from "../../demo/stand-ins/fake-github.ts";
+import { deliverWebhook } from "../../demo/stand-ins/webhook-examples.ts";
 import { loadAppContext } from "../../src/cli/app-context.ts";
 import { type Runtime, type RuntimeOptions, startRuntime } from "../../src/cli/runtime.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { openTestDatabase, type TestDatabase } from "./database.ts";
-import { FakeGitHub } from "./fake-github.ts";
-import { freePort } from "./free-port.ts";
-import { testPrivateKey, webhookHeaders } from "./webhook-examples.ts";
 
 export const intakeConfig = path.join(import.meta.dirname, "..", "fixtures", "intake", "ai-dev.config.yaml");
 export const webhookSecret = "test-webhook-secret";
@@ -29,13 +29,9 @@ export interface TestApp {
  */
 export function testAppEnv(options: { port: number; githubHost: string }): Record<string, string> {
   return {
+    ...registeredAppEnv({ githubHost: options.githubHost, webhookSecret }),
     PORT: String(options.port),
     HOST: "127.0.0.1",
-    APP_ID: "123",
-    PRIVATE_KEY: testPrivateKey(),
-    WEBHOOK_SECRET: webhookSecret,
-    GHE_HOST: options.githubHost,
-    GHE_PROTOCOL: "http",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     LOG_FORMAT: "json",
     AI_DEV_CONFIG: intakeConfig,
@@ -76,16 +72,8 @@ export async function startTestApp(
     database,
     runtime,
     url,
-    deliver: async (event, payload, id = randomUUID()) => {
-      const body = JSON.stringify(payload);
-      const response = await fetch(`${url}/api/github/webhooks`, {
-        method: "POST",
-        body,
-        headers: webhookHeaders(event, body, webhookSecret, id),
-      });
-      await response.text();
-      return response.status;
-    },
+    deliver: (event, payload, id = randomUUID()) =>
+      deliverWebhook({ url: `${url}/api/github/webhooks`, event, payload, secret: webhookSecret, id }),
     stop: async () => {
       await runtime.stop();
       await database.drop();

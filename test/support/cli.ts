@@ -26,7 +26,11 @@ export async function runCli(
   env: NodeJS.ProcessEnv = cleanEnv(),
   cwd = repoRoot,
 ): Promise<CliResult> {
-  const child = spawnCli(args, env, cwd);
+  return await outputOf(spawnCli(args, env, cwd));
+}
+
+/** Waits for a spawned command to end and returns its exit code and everything it printed. */
+export async function outputOf(child: ChildProcess): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d) => {
@@ -37,24 +41,4 @@ export async function runCli(
   });
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   return { code, stdout, stderr };
-}
-
-/** Polls until `probe` returns a value, or fails after the deadline: tests wait for events, not for time. */
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined>,
-  deadlineMs = 30_000,
-  what = "condition",
-): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  let lastError: unknown;
-  while (Date.now() < until) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`, { cause: lastError });
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
+import { waitFor } from "../../demo/wait-for.ts";
 import type { Database } from "../../src/db/schema.ts";
-import { waitFor } from "./cli.ts";
 
 /** The run of issue or PR `number` once it has ended (succeeded, failed or cancelled). */
 export async function finishedRun(db: Kysely<Database>, number: number, timeoutMs = 30_000) {

@@ -3,12 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type GitHttpServer, startGitHttpServer } from "../../demo/stand-ins/git-http-server.ts";
+import { createBareRepository, git, pushCommit } from "../../demo/stand-ins/git-repos.ts";
 import { runSandboxed } from "../../src/sandbox/run-sandboxed.ts";
 import { mirrorPath, syncMirror } from "../../src/workspace/mirror.ts";
 import { openWorkspace } from "../../src/workspace/workspace.ts";
 import { DiffRefusedError, PushRefusedError } from "../../src/workspace/workspace-errors.ts";
-import { type GitHttpServer, startGitHttpServer } from "../support/git-http-server.ts";
-import { createBareRepository, git, pushCommit } from "../support/git-repos.ts";
 
 const token = `ghs_${"Wk7TestInstallationToken0123456789abcdef".slice(0, 36)}`;
 const app = { name: "ai-dev[bot]", email: "123+ai-dev[bot]@users.noreply.github.com" };

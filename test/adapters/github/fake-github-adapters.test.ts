@@ -1,7 +1,7 @@
 import { Octokit } from "@octokit/rest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { githubAdapters } from "../../../adapters/github/index.ts";
-import { FakeGitHub } from "../../support/fake-github.ts";
+import { FakeGitHub } from "../../../demo/stand-ins/fake-github.ts";
 import { callContext } from "./harness.ts";
 
 /**

@@ -1,19 +1,13 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { Writable } from "node:stream";
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { installationGitTokens } from "../../../adapters/github/git-tokens.ts";
+import { githubFixture } from "../../../demo/stand-ins/fake-github.ts";
 import { createLogger } from "../../../src/logging/logger.ts";
 import { api } from "./harness.ts";
 
-const example = JSON.parse(
-  readFileSync(
-    path.join(import.meta.dirname, "..", "..", "fixtures", "github", "installation-token.json"),
-    "utf8",
-  ),
-) as Record<string, unknown>;
+const example = githubFixture("installation-token.json");
 const tokenAnswer = (token: string, expiresAt: Date) => ({
   ...example,
   token,

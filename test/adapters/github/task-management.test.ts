@@ -2,8 +2,8 @@ import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { githubConfigSchema } from "../../../adapters/github/config.ts";
 import { githubAdapters } from "../../../adapters/github/index.ts";
+import { webhookExample } from "../../../demo/stand-ins/webhook-examples.ts";
 import { type Task, taskManagementActions } from "../../../src/plugins/task-management.ts";
-import { webhookExample } from "../../support/webhook-examples.ts";
 import { api, callContext, installationOctokit } from "./harness.ts";
 
 const issueExample = (labels: string[] = ["bug"]) => {

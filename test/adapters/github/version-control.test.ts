@@ -1,8 +1,8 @@
 import nock from "nock";
 import { describe, expect, it } from "vitest";
 import { githubVersionControl } from "../../../adapters/github/version-control.ts";
+import { webhookExample } from "../../../demo/stand-ins/webhook-examples.ts";
 import { versionControlActions } from "../../../src/plugins/version-control.ts";
-import { webhookExample } from "../../support/webhook-examples.ts";
 import { api, callContext, installationOctokit, recordingSleep } from "./harness.ts";
 
 // GitHub's REST answers for these objects have the shape of the webhook payloads' objects.

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { ScriptStep } from "./server.ts";
+import type { ScriptStep } from "../../../demo/stand-ins/scripted-anthropic/server.ts";
 
 const fixtureDir = path.join(import.meta.dirname, "..", "..", "fixtures", "anthropic");
 

@@ -20,6 +20,8 @@ export interface GitHttpRequest {
   /** `git-upload-pack` (clone, fetch) or `git-receive-pack` (push), from the URL. */
   service: string | null;
   authorized: boolean;
+  /** When it arrived, on this process's `performance.now()` clock. */
+  at: number;
 }
 
 export interface GitHttpServer {
@@ -110,6 +112,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
       path: url.pathname,
       service: serviceOf(url.pathname, url.searchParams),
       authorized,
+      at: performance.now(),
     });
     if (!authorized) {
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"' }).end("authentication required\n");

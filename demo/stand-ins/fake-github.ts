@@ -1,12 +1,32 @@
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import path from "node:path";
-import { waitFor } from "./cli.ts";
-import { webhookExample } from "./webhook-examples.ts";
+import { waitFor } from "../wait-for.ts";
+import { throwawayPrivateKey, webhookExample } from "./webhook-examples.ts";
 
-const fixtures = path.join(import.meta.dirname, "..", "fixtures", "github");
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(path.join(fixtures, name), "utf8")) as Record<string, unknown>;
+const fixtures = path.join(import.meta.dirname, "fixtures", "github");
+
+/** One of GitHub's published REST answers in fixtures/github (see its README), as a fresh copy. */
+export function githubFixture(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(fixtures, name), "utf8")) as Record<string, unknown>;
+}
+
+/**
+ * The environment of a registered GitHub App whose GitHub is the fake at `githubHost`: reached as a
+ * GitHub Enterprise Server over plain HTTP, with a throwaway key and the given webhook secret.
+ */
+export function registeredAppEnv(options: {
+  githubHost: string;
+  webhookSecret: string;
+}): Record<string, string> {
+  return {
+    APP_ID: "123",
+    PRIVATE_KEY: throwawayPrivateKey(),
+    WEBHOOK_SECRET: options.webhookSecret,
+    GHE_HOST: options.githubHost,
+    GHE_PROTOCOL: "http",
+  };
+}
 
 export interface FakePull {
   repository: string;
@@ -24,6 +44,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   body: unknown;
+  /** When it arrived, on this process's `performance.now()` clock. */
+  at: number;
 }
 
 /**
@@ -147,20 +169,21 @@ export class FakeGitHub {
   }
 
   async #answer(req: IncomingMessage): Promise<{ status: number; body?: unknown; raw?: string }> {
+    const at = performance.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
     const url = new URL(req.url ?? "/", "http://fake");
     const route = url.pathname.replace(/^\/api\/v3/, "");
     const method = req.method ?? "GET";
-    this.requests.push({ method, path: route, body: text ? JSON.parse(text) : undefined });
+    this.requests.push({ method, path: route, body: text ? JSON.parse(text) : undefined, at });
 
     let match = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(route);
     if (method === "POST" && match) {
       return {
         status: 201,
         body: {
-          ...fixture("installation-token.json"),
+          ...githubFixture("installation-token.json"),
           expires_at: new Date(Date.now() + 3600_000).toISOString(),
         },
       };
@@ -182,7 +205,7 @@ export class FakeGitHub {
           status: 404,
           body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
         };
-      const example = fixture("collaborator-permission.json") as { user: Record<string, unknown> };
+      const example = githubFixture("collaborator-permission.json") as { user: Record<string, unknown> };
       const permission = role === "maintain" ? "write" : role === "triage" ? "read" : role;
       return {
         status: 200,

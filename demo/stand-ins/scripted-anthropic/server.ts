@@ -1,6 +1,7 @@
 /**
- * A scripted Messages API for tests: a local HTTP server that answers POST /v1/messages from a script,
- * in the shapes of the recorded payloads in test/fixtures/anthropic, and records what it received.
+ * A scripted Messages API for tests, benches and the demo: a local HTTP server that answers
+ * POST /v1/messages from a script, in the shapes of the recorded payloads in test/fixtures/anthropic,
+ * and records what it received (with when it arrived and when it was answered).
  *
  *   const api = await startScriptedAnthropic({ simulateCache: true });
  *   api.push({ reply: message }, { status: 529, body: overloaded }, { drop: true });
@@ -44,6 +45,10 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   rawBody: string;
   body: Json;
+  /** When the request arrived, on this process's `performance.now()` clock. */
+  at: number;
+  /** When its answer was sent in full (undefined until then, and for a hang or a drop). */
+  answeredAt?: number;
 }
 
 export interface ScriptedAnthropic {
@@ -67,6 +72,7 @@ export async function startScriptedAnthropic(
   const state = { requests: [] as RecordedRequest[], unexpected: 0 };
 
   const server: Server = createServer(async (req, res) => {
+    const at = performance.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const rawBody = Buffer.concat(chunks).toString("utf8");
@@ -76,12 +82,17 @@ export async function startScriptedAnthropic(
     } catch {
       body = {};
     }
-    state.requests.push({
+    const recorded: RecordedRequest = {
       method: req.method ?? "",
       path: req.url ?? "",
       headers: req.headers,
       rawBody,
       body,
+      at,
+    };
+    state.requests.push(recorded);
+    res.once("finish", () => {
+      recorded.answeredAt = performance.now();
     });
     served += 1;
     const requestId = `req_scripted_${String(served).padStart(4, "0")}`;

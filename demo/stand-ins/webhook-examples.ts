@@ -37,8 +37,26 @@ export function webhookHeaders(event: string, body: string, secret: string, id: 
   };
 }
 
+/** Posts a signed delivery to an app's webhook URL, as GitHub does; returns the HTTP status. */
+export async function deliverWebhook(options: {
+  url: string;
+  event: string;
+  payload: unknown;
+  secret: string;
+  id?: string;
+}): Promise<number> {
+  const body = JSON.stringify(options.payload);
+  const response = await fetch(options.url, {
+    method: "POST",
+    body,
+    headers: webhookHeaders(options.event, body, options.secret, options.id),
+  });
+  await response.text();
+  return response.status;
+}
+
 /** A throwaway RSA key in the PEM form GitHub issues for Apps. */
-export function testPrivateKey(): string {
+export function throwawayPrivateKey(): string {
   return generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({
     type: "pkcs1",
     format: "pem",

@@ -1,0 +1,182 @@
+/**
+ * The orchestration time of a whole implement-issue run: the real app (`ai-dev start`, a child process,
+ * on the embedded database as `npm start` keeps it) against the demo's stand-ins, with a scripted model
+ * that answers at once, on a generated repository of 10,000 files plus the sample task's files. Each
+ * of `runs` issues is labeled in turn; a run's orchestration is the wall time from the webhook's
+ * acceptance to the pull request's creation on GitHub, minus the time the model server spent on its
+ * requests (about zero). The first run clones the repository's mirror; later ones fetch it.
+ * Target: the median under one `git clone` of the same repository from the same server.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { sampleConversation } from "../../demo/sample/conversation.ts";
+import { type SampleIssue, sampleIssue, sampleRepository } from "../../demo/sample/repository.ts";
+import { type SampleWorld, startSampleWorld } from "../../demo/sample-world.ts";
+import { waitFor } from "../../demo/wait-for.ts";
+import { type RunDetail, runDetailSchema, runListSchema } from "../../src/ops/list-runs.ts";
+import type { BenchFigures } from "../run.ts";
+import { generatedFileCount, generateRepository } from "../support/generated-repository.ts";
+import { median } from "../support/median.ts";
+
+export const name = "orchestration";
+
+const runs = 7;
+const clones = 3;
+const runDeadlineMs = 180_000;
+/** Octokit's throttling plugin (in Probot) spaces an installation's mutating requests this far apart. */
+const writeSpacingMs = 1_000;
+
+interface Measured {
+  orchestrationMs: number;
+  modelMs: number;
+  /** Webhook accepted → the run's first step started (intake and run queues). */
+  queuedMs: number;
+  developMs: number;
+  /** develop finished → pull request created (describe_pr, open_pr). */
+  toPullMs: number;
+  /** Mutating GitHub calls before the pull request existed, each at least writeSpacingMs after the last. */
+  writes: number;
+}
+
+/**
+ * A plain `git clone` of the repository over the same smart HTTP server, with the same token header;
+ * asynchronous, since the server answering it runs in this process.
+ */
+async function timeClone(world: SampleWorld): Promise<number> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "ai-dev-bench-clone-"));
+  const auth = Buffer.from(`x-access-token:${world.gitToken}`).toString("base64");
+  try {
+    const started = performance.now();
+    await promisify(execFile)(
+      "git",
+      [
+        "-c",
+        `http.extraHeader=Authorization: Basic ${auth}`,
+        "clone",
+        "--quiet",
+        world.git.repoUrl(sampleRepository.bareName),
+        path.join(dir, "clone"),
+      ],
+      { env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: "/dev/null" } },
+    );
+    return performance.now() - started;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runDetail(world: SampleWorld, issue: number): Promise<RunDetail> {
+  const get = async (route: string) => {
+    const response = await fetch(`${world.app.url}/api/v1/runs${route}`, {
+      headers: { authorization: `Bearer ${world.apiToken}` },
+    });
+    if (!response.ok) throw new Error(`runs API ${route}: HTTP ${response.status}`);
+    return (await response.json()) as unknown;
+  };
+  const list = runListSchema.parse(await get("?limit=50"));
+  const run = list.runs.find((r) => r.target?.number === issue);
+  if (!run) throw new Error(`the runs API lists no run for issue #${issue}`);
+  return runDetailSchema.parse(await get(`/${encodeURIComponent(run.id)}`));
+}
+
+async function measureRun(world: SampleWorld, issue: SampleIssue): Promise<Measured> {
+  const acceptedWall = Date.now();
+  const status = await world.label(issue, sampleConversation());
+  const accepted = performance.now();
+  if (status !== 200) throw new Error(`the webhook for #${issue.number} was answered ${status}`);
+  const opened = await waitFor(
+    async () =>
+      world.github.requests.find(
+        (r) =>
+          r.method === "POST" &&
+          /\/pulls$/.test(r.path) &&
+          String((r.body as { head?: string }).head).startsWith(`ai/${issue.number}-`),
+      ),
+    runDeadlineMs,
+    `the pull request for #${issue.number}`,
+  );
+  const final = await world.github.waitForComment(
+    (body) => /· (done|failed|cancelled)/.test(body),
+    `the run of #${issue.number} to end`,
+    runDeadlineMs,
+  );
+  if (!final.includes("· done")) throw new Error(`the run of #${issue.number} did not succeed:\n${final}`);
+  const modelMs = world.model.requests
+    .filter((r) => r.at >= accepted && r.at <= opened.at)
+    .reduce((sum, r) => sum + ((r.answeredAt ?? r.at) - r.at), 0);
+  const writes = world.github.requests.filter(
+    (r) => r.at >= accepted && r.at <= opened.at && r.method !== "GET" && !/\/access_tokens$/.test(r.path),
+  ).length;
+  const detail = await runDetail(world, issue.number);
+  const step = (stepName: string) => detail.steps.find((s) => s.name === stepName && s.phase === "main");
+  const develop = step("develop");
+  const first = detail.steps[0];
+  if (!develop?.finishedAt || !first)
+    throw new Error(`the run of #${issue.number} has no finished develop step`);
+  const developEnd = Date.parse(develop.finishedAt);
+  const openedWall = acceptedWall + (opened.at - accepted);
+  return {
+    orchestrationMs: opened.at - accepted - modelMs,
+    modelMs,
+    queuedMs: Date.parse(first.startedAt) - acceptedWall,
+    developMs: developEnd - Date.parse(develop.startedAt),
+    toPullMs: openedWall - developEnd,
+    writes,
+  };
+}
+
+export async function run(): Promise<BenchFigures> {
+  const world = await startSampleWorld({
+    seed: (dir, bareName) => generateRepository(path.join(dir, bareName), { extra: sampleRepository.files }),
+  });
+  const measured: Measured[] = [];
+  const cloneMs: number[] = [];
+  try {
+    for (let i = 0; i < clones; i++) cloneMs.push(await timeClone(world));
+    for (let i = 1; i <= runs; i++) {
+      measured.push(await measureRun(world, { ...sampleIssue, number: i }));
+    }
+  } finally {
+    await world.stop();
+  }
+  const of = (key: keyof Measured) => Math.round(median(measured.map((m) => m[key])));
+  const orchestration = of("orchestrationMs");
+  const clone = Math.round(median(cloneMs));
+  const met = orchestration < clone;
+  const firstRun = measured[0];
+  const writes = of("writes");
+  return {
+    figures: {
+      orchestration_ms_median: orchestration,
+      orchestration_first_run_ms: firstRun ? Math.round(firstRun.orchestrationMs) : null,
+      orchestration_git_clone_ms: clone,
+      orchestration_model_wait_ms_median: of("modelMs"),
+      orchestration_github_writes_median: writes,
+    },
+    rows: [
+      {
+        label: `git clone of the repository, ${generatedFileCount} files (median of ${clones})`,
+        value: `${clone} ms`,
+      },
+      {
+        label: `orchestration: webhook accepted → PR created, less model time (median of ${runs})`,
+        value: `${orchestration} ms (target < one git clone: ${met ? "met" : "MISSED"})`,
+      },
+      {
+        label: "orchestration of the first run (mirror cloned)",
+        value: `${firstRun ? Math.round(firstRun.orchestrationMs) : "?"} ms`,
+      },
+      { label: "of which: waiting on the scripted model (median)", value: `${of("modelMs")} ms` },
+      { label: "of which: accepted → first step started (queues)", value: `${of("queuedMs")} ms` },
+      { label: "of which: the develop step", value: `${of("developMs")} ms` },
+      { label: "of which: develop done → PR created", value: `${of("toPullMs")} ms` },
+      {
+        label: `GitHub writes before the PR (Octokit spaces them ${writeSpacingMs} ms apart)`,
+        value: `${writes}, so at least ${Math.max(0, writes - 1) * writeSpacingMs} ms`,
+      },
+    ],
+  };
+}
