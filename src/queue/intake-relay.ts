@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Kysely, sql } from "kysely";
 import type { Database } from "../db/schema.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -7,43 +8,57 @@ export interface IntakeRelayOptions {
   log: Logger;
   /** How often every process looks for deliveries that no process relayed. */
   sweepIntervalMs?: number;
-  /** Deliveries moved per transaction. */
+  /**
+   * How long a wake waits before its pass, so the acknowledgements of those milliseconds share it:
+   * under load the relay makes a few passes a second instead of one per delivery.
+   */
+  coalesceMs?: number;
+  /** Deliveries moved per pass at most (a longer backlog takes several). */
   batchSize?: number;
 }
 
 /** The part of the run queue the relay writes to. */
 interface IntakeQueue {
-  enqueueIntakes(trx: Kysely<Database>, jobs: readonly IntakeJob[]): Promise<void>;
+  enqueueIntakes(db: Kysely<Database>, jobs: readonly IntakeJob[]): Promise<number>;
 }
 
 const defaultSweepIntervalMs = 5_000;
+const defaultCoalesceMs = 50;
 const defaultBatchSize = 200;
 
 /**
  * The relay of the webhook's transactional outbox. The acknowledgement commits one row, the delivery
- * with its trigger (deliveries.trigger), and wakes this relay without waiting for it; the relay then
- * queues the trigger's intake job. Writing the pg-boss job inside the acknowledgement cost most of its
- * time; here a burst of acknowledgements shares one relay transaction.
+ * with its trigger (deliveries.trigger), and hands the trigger to this relay without waiting for it; the
+ * relay then queues its intake job. Writing the pg-boss job inside the acknowledgement cost most of its
+ * time; here the acknowledgements of a few milliseconds share one insert of their jobs and one update
+ * marking their rows relayed, and what was handed over in memory is never read back.
  *
- * Exactly once, across crashes and processes: a pass takes unrelayed rows FOR UPDATE SKIP LOCKED,
- * queues their jobs and marks them relayed in one transaction, so a job exists exactly when its row
- * says relayed, and two processes never take the same row. A process that died between its commit and
- * its relay leaves the row unrelayed: every process sweeps at start and every few seconds. The job's id
- * is derived from the delivery id as well (see intakeJobIdOf), so no path can queue a trigger twice.
+ * Exactly one job per delivery, across crashes and processes: the job's id is derived from the
+ * delivery id (intakeJobIdOf) and pg-boss skips an id it already holds, so a delivery relayed twice,
+ * by two processes at once or again after a crash between its job and its mark, still has one job.
+ * relayed_at only keeps sweeps small. A process that died between its commit and its relay leaves the
+ * row unrelayed: every process sweeps the table at start and every few seconds.
  *
- * No LISTEN/NOTIFY: the process that committed relays at once, and a NOTIFY in the acknowledgement
- * would make every commit take PostgreSQL's global notification lock, which is what this avoids.
+ * Each step is its own short statement, not one transaction: on PGlite a transaction holds the only
+ * connection, and every acknowledgement would wait behind the whole pass. No LISTEN/NOTIFY either: the
+ * process that committed relays at once, and a NOTIFY in the acknowledgement would make every commit
+ * take PostgreSQL's global notification lock.
  */
 export class IntakeRelay {
   readonly #db: Kysely<Database>;
   readonly #queue: IntakeQueue;
   readonly #log: Logger;
   readonly #sweepIntervalMs: number;
+  readonly #coalesceMs: number;
   readonly #batchSize: number;
+  /** Triggers this process committed and has not relayed yet. */
+  #handedOver: IntakeJob[] = [];
   /** The last pass queued in this process: passes run one after another, never side by side. */
   #tail: Promise<unknown> = Promise.resolve();
-  /** A pass is queued and has not started: whatever commits before it starts, it will see. */
+  /** A pass is queued and has not started: whatever is handed over before it does, it takes. */
   #isPassQueued = false;
+  /** The next pass also reads the table for deliveries no process relayed. */
+  #isSweepDue = false;
   #isStopped = false;
   #sweeper: NodeJS.Timeout | undefined;
 
@@ -52,37 +67,36 @@ export class IntakeRelay {
     this.#queue = queue;
     this.#log = options.log;
     this.#sweepIntervalMs = options.sweepIntervalMs ?? defaultSweepIntervalMs;
+    this.#coalesceMs = options.coalesceMs ?? defaultCoalesceMs;
     this.#batchSize = options.batchSize ?? defaultBatchSize;
   }
 
   /** Sweeps now, then every sweepIntervalMs, for deliveries a crashed process never relayed. */
   start(): void {
     this.#isStopped = false;
-    this.wake();
-    this.#sweeper ??= setInterval(() => this.wake(), this.#sweepIntervalMs);
+    this.#requestPass({ sweep: true });
+    this.#sweeper ??= setInterval(() => this.#requestPass({ sweep: true }), this.#sweepIntervalMs);
     this.#sweeper.unref();
   }
 
   /**
-   * Relays soon, without waiting: called right after a delivery with a trigger commits. Wakes during
-   * a pass queue one more pass, which picks up every delivery committed meanwhile.
+   * Queues the intake job of a delivery that just committed with its trigger, soon and without
+   * waiting. Should this process die first, the row is still there for the next sweep.
    */
-  wake(): void {
-    if (this.#isPassQueued || this.#isStopped) return;
-    this.#queuePass().catch((error: unknown) =>
-      this.#log.error({ err: error }, "intake relay pass failed; the next sweep tries again"),
-    );
+  relay(job: IntakeJob): void {
+    this.#handedOver.push(job);
+    this.#requestPass({ sweep: false });
   }
 
   /**
-   * Relays every delivery this process can take that committed before the call, and resolves with how
-   * many it relayed (rows another process holds are that process's to relay).
+   * Relays every delivery that committed before the call, at once, and resolves with how many intake
+   * jobs this relay made (a delivery another process relayed first counts there).
    */
   async relayPending(): Promise<number> {
-    return await this.#queuePass();
+    return await this.#queuePass({ sweep: true, delayMs: 0 });
   }
 
-  /** Stops sweeping and waits for the pass in flight. */
+  /** Stops sweeping and waits for the passes already queued. */
   async stop(): Promise<void> {
     this.#isStopped = true;
     clearInterval(this.#sweeper);
@@ -90,44 +104,67 @@ export class IntakeRelay {
     await this.#tail;
   }
 
-  #queuePass(): Promise<number> {
+  /** A pass in a moment, shared by every request until it starts; a request during a pass queues the next. */
+  #requestPass(request: { sweep: boolean }): void {
+    if (request.sweep) this.#isSweepDue = true;
+    if (this.#isPassQueued || this.#isStopped) return;
+    this.#queuePass({ sweep: request.sweep, delayMs: this.#coalesceMs }).catch((error: unknown) =>
+      this.#log.error({ err: error }, "intake relay pass failed; the next sweep tries again"),
+    );
+  }
+
+  #queuePass(request: { sweep: boolean; delayMs: number }): Promise<number> {
     this.#isPassQueued = true;
+    if (request.sweep) this.#isSweepDue = true;
     const pass = this.#tail.then(async () => {
+      if (request.delayMs > 0) await sleep(request.delayMs);
       this.#isPassQueued = false;
-      let relayed = 0;
-      for (;;) {
-        const moved = await this.#relayBatch();
-        relayed += moved;
-        if (moved < this.#batchSize) return relayed;
+      const isSweep = this.#isSweepDue;
+      this.#isSweepDue = false;
+      // Taken off the list before they are written: on a failure the sweep finds them in the table.
+      const handedOver = this.#handedOver.splice(0);
+      let made = 0;
+      for (let i = 0; i < handedOver.length; i += this.#batchSize) {
+        made += await this.#relayJobs(handedOver.slice(i, i + this.#batchSize));
       }
+      if (isSweep) made += await this.#sweep();
+      return made;
     });
     this.#tail = pass.catch(() => undefined);
     return pass;
   }
 
-  async #relayBatch(): Promise<number> {
-    return await this.#db.transaction().execute(async (trx) => {
-      const taken = await trx
-        .updateTable("deliveries")
-        .set({ relayed_at: sql<Date>`now()` })
-        .where("id", "in", (q) =>
-          q
-            .selectFrom("deliveries")
-            .select("id")
-            .where("trigger", "is not", null)
-            .where("relayed_at", "is", null)
-            .orderBy("received_at")
-            .limit(this.#batchSize)
-            .forUpdate()
-            .skipLocked(),
-        )
-        .returning(["id", "trigger"])
+  /** Relays what the table holds unrelayed, a batch at a time. */
+  async #sweep(): Promise<number> {
+    let made = 0;
+    for (;;) {
+      const pending = await this.#db
+        .selectFrom("deliveries")
+        .select(["id", "trigger"])
+        .where("trigger", "is not", null)
+        .where("relayed_at", "is", null)
+        .orderBy("received_at")
+        .limit(this.#batchSize)
         .execute();
-      await this.#queue.enqueueIntakes(
-        trx,
-        taken.map((row) => ({ deliveryId: row.id, event: row.trigger })),
-      );
-      return taken.length;
-    });
+      if (pending.length > 0) {
+        made += await this.#relayJobs(pending.map((row) => ({ deliveryId: row.id, event: row.trigger })));
+      }
+      if (pending.length < this.#batchSize) return made;
+    }
+  }
+
+  async #relayJobs(jobs: readonly IntakeJob[]): Promise<number> {
+    const made = await this.#queue.enqueueIntakes(this.#db, jobs);
+    await this.#db
+      .updateTable("deliveries")
+      .set({ relayed_at: sql<Date>`now()` })
+      .where(
+        "id",
+        "in",
+        jobs.map((job) => job.deliveryId),
+      )
+      .where("relayed_at", "is", null)
+      .execute();
+    return made;
   }
 }

@@ -43,8 +43,8 @@ export interface RunQueueOptions {
   supervise?: boolean;
   /** Where the intake relay reports a failed pass; stdout at info level when not given. */
   log?: Logger;
-  /** How often the intake relay sweeps for deliveries no process relayed (tests shorten it). */
-  relay?: Pick<IntakeRelayOptions, "sweepIntervalMs">;
+  /** How often the intake relay sweeps for deliveries no process relayed, and how it batches. */
+  relay?: Omit<IntakeRelayOptions, "log">;
 }
 
 /**
@@ -163,16 +163,18 @@ export class RunQueue {
   }
 
   /**
-   * Queues accepted triggers inside the caller's transaction (the relay's, which marks their deliveries
-   * relayed in it). Each job's id is its delivery's, so a trigger queued again makes no second job.
+   * Queues accepted triggers (the intake relay's work) on `db`, the app's database or a transaction of
+   * it, and says how many jobs it made. Each job's id is its delivery's, so a trigger queued again makes
+   * no second job.
    */
-  async enqueueIntakes(trx: Kysely<Database>, jobs: readonly IntakeJob[]): Promise<void> {
-    if (jobs.length === 0) return;
-    await this.boss.insert(
+  async enqueueIntakes(db: Kysely<Database>, jobs: readonly IntakeJob[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const made = await this.boss.insert(
       intakeQueueName,
       jobs.map((job) => ({ id: intakeJobIdOf(job.deliveryId), data: job })),
-      { db: fromKysely(trx as Parameters<typeof fromKysely>[0]) },
+      { db: fromKysely(db as Parameters<typeof fromKysely>[0]), returnId: true },
     );
+    return made?.length ?? 0;
   }
 
   /** The jobs waiting and in progress per queue, as pg-boss counts them (for /metrics). */

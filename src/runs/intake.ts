@@ -48,7 +48,7 @@ export async function acceptTriggerEvent(
 ): Promise<"accepted" | Exclude<DeliveryRecord, "recorded">> {
   const recorded = await recordDelivery(deps.db, delivery, event);
   if (recorded !== "recorded") return recorded;
-  deps.queue.intakeRelay.wake();
+  deps.queue.intakeRelay.relay({ deliveryId: delivery.id, event });
   return "accepted";
 }
 
