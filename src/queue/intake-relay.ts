@@ -9,11 +9,11 @@ export interface IntakeRelayOptions {
   /** How often every process looks for deliveries that no process relayed. */
   sweepIntervalMs?: number;
   /**
-   * How long a wake waits before its pass, so the acknowledgements of those milliseconds share it:
-   * under load the relay makes a few passes a second instead of one per delivery.
+   * How long a handed-over trigger waits for its pass, so the acknowledgements of those milliseconds
+   * share it: under load the relay makes a few passes a second instead of one per delivery.
    */
   coalesceMs?: number;
-  /** Deliveries moved per pass at most (a longer backlog takes several). */
+  /** Deliveries per insert of jobs at most; a longer backlog takes several. */
   batchSize?: number;
 }
 
@@ -35,8 +35,9 @@ const defaultBatchSize = 200;
  *
  * Exactly one job per delivery, across crashes and processes: the job's id is derived from the
  * delivery id (intakeJobIdOf) and pg-boss skips an id it already holds, so a delivery relayed twice,
- * by two processes at once or again after a crash between its job and its mark, still has one job.
- * relayed_at only keeps sweeps small. A process that died between its commit and its relay leaves the
+ * by two processes at once or again after a crash between its job and its mark, still has one job
+ * (pg-boss keeps a finished job for days, and a sweep comes within seconds). relayed_at only keeps
+ * sweeps small. A process that died between its commit and its relay leaves the
  * row unrelayed: every process sweeps the table at start and every few seconds.
  *
  * Each step is its own short statement, not one transaction: on PGlite a transaction holds the only

@@ -66,7 +66,7 @@ export function intakeJobIdOf(deliveryId: string): string {
  */
 export class RunQueue {
   readonly boss: PgBoss;
-  /** Moves accepted triggers from their delivery rows into the intake queue (src/queue/intake-relay.ts). */
+  /** Moves accepted triggers into the intake queue right after their commit (src/queue/intake-relay.ts). */
   readonly intakeRelay: IntakeRelay;
   readonly #options: Required<Omit<RunQueueOptions, "log" | "relay">>;
   /** pg-boss's schema: beside the app's own when it has one, so apps sharing a server never mix queues. */
@@ -164,8 +164,8 @@ export class RunQueue {
 
   /**
    * Queues accepted triggers (the intake relay's work) on `db`, the app's database or a transaction of
-   * it, and says how many jobs it made. Each job's id is its delivery's, so a trigger queued again makes
-   * no second job.
+   * it, and says how many jobs it made. Each job's id is derived from its delivery's, so a trigger queued
+   * again makes no second job.
    */
   async enqueueIntakes(db: Kysely<Database>, jobs: readonly IntakeJob[]): Promise<number> {
     if (jobs.length === 0) return 0;

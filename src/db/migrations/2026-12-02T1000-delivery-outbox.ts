@@ -10,10 +10,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     // intake job right after. Null for a delivery that triggers nothing, and for those recorded before
     // this column, whose jobs were queued in the acknowledgement's transaction.
     .addColumn("trigger", "jsonb")
-    // When the relay queued the trigger's intake job, in the same transaction as the job.
+    // When the relay queued the trigger's intake job (set once the job is written).
     .addColumn("relayed_at", "timestamptz")
     .execute();
-  // What the relay looks for: only the few rows not yet relayed, so a sweep costs nothing when idle.
+  // What the relay's sweeps look for: only the few rows not yet relayed, so a sweep costs little.
   await db.schema
     .createIndex("deliveries_unrelayed")
     .on("deliveries")
