@@ -1,14 +1,20 @@
 /**
  * Webhook acknowledgement latency and throughput of the app, next to a bare Probot app that does
- * nothing, in the same run on the same machine (issue #6). Per database (PGlite always; PostgreSQL when
- * DATABASE_URL is set):
- *   1. saturation: closed loop at 8 connections, bare Probot, then the app's trigger path (authorize,
- *      read .github/ai-dev.yml, commit delivery + run + job + audit) and its record-only path;
+ * nothing, in the same run on the same machine (issues #6 and #13). Per database (PGlite always;
+ * PostgreSQL when DATABASE_URL is set):
+ *   1. saturation: closed loop at 8 connections, bare Probot, then the app's trigger path (commit the
+ *      delivery with its trigger; the process's relay queues the intake job right after, beside the
+ *      load) and its record-only path (commit the delivery);
  *   2. comparison: the same fixed offered rate for all three, half the lowest saturation rate, so every
- *      server is below saturation and latency measures work per delivery, not a queue.
+ *      server is below saturation and latency measures work per delivery, not a queue; then the bare
+ *      app and the trigger path at lighter loads.
+ * Before each phase the relay has caught up, so no phase pays for an earlier one's backlog; how long it
+ * took after the trigger saturation phase gives the relay's own rate. At the end every acknowledged
+ * trigger must have its delivery and exactly one intake job.
  * The load comes from a worker thread and the fake GitHub runs in another, so neither bills its work
- * to the server under test. Each trigger delivery has its own delivery id and issue number: each one
- * makes a run. Target: app p99 ≤ 2 × bare p99 at the same offered load.
+ * to the server under test. Each trigger delivery has its own delivery id and issue number.
+ * Targets: trigger p99 ≤ 2 × bare p99 at 50 % and 25 % of saturation; trigger throughput ≥ half the
+ * bare app's.
  */
 import { sql } from "kysely";
 import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
@@ -16,7 +22,13 @@ import { webhookSecret } from "../../test/support/app-harness.ts";
 import type { BenchFigures } from "../run.ts";
 import { type DeliveryTemplate, type LatencySummary, type LoadSpec, summarize } from "../support/load.ts";
 import { runLoadInWorker } from "../support/load-worker.ts";
-import { type AppTarget, startAppTarget, startBareProbot, triggerActor } from "../support/targets.ts";
+import {
+  type AppTarget,
+  startAppTarget,
+  startBareProbot,
+  type Target,
+  triggerActor,
+} from "../support/targets.ts";
 
 export const name = "webhook-ack";
 
@@ -51,45 +63,64 @@ function template(kind: "trigger" | "record-only", count: number): DeliveryTempl
 }
 
 async function phase(
-  url: string,
+  target: Target,
   kind: "trigger" | "record-only",
   shape: { rate?: number; requests: number; maxSeconds: number; connections?: number },
 ): Promise<LatencySummary> {
   const spec: LoadSpec = {
-    url,
+    url: target.url,
     connections: shape.connections ?? connections,
     requests: shape.requests,
     maxSeconds: shape.maxSeconds,
     delivery: template(kind, shape.requests),
     ...(shape.rate !== undefined ? { rate: shape.rate } : {}),
   };
+  // Whatever an earlier phase left for the relay is queued before this one starts.
+  if (isAppTarget(target)) await target.runtime.queue.intakeRelay.relayPending();
   const result = await runLoadInWorker(spec);
   if (result.errors > 0) throw new Error(`${result.errors} deliveries failed (first: ${result.firstError})`);
   return summarize(result);
 }
 
+function isAppTarget(target: Target): target is AppTarget {
+  return "runtime" in target;
+}
+
 /** Warms JIT, connections and the installation token before anything is timed. */
-const warm = (url: string, kind: "trigger" | "record-only") =>
-  phase(url, kind, { requests: 400, maxSeconds: 20, connections: 4 });
+const warm = (target: Target, kind: "trigger" | "record-only") =>
+  phase(target, kind, { requests: 400, maxSeconds: 20, connections: 4 });
 
 /**
- * Deliveries and intake jobs committed for the trigger path: each acknowledged delivery must have both
- * (the web process only accepts; a worker authorizes the trigger and makes the run afterwards).
+ * What the trigger path committed, once the relay has caught up: the web process only accepts (a worker
+ * authorizes each trigger and makes its run afterwards), so each acknowledged delivery must have its row
+ * and exactly one intake job.
  */
-async function committed(app: AppTarget): Promise<{ jobs: number; deliveries: number }> {
+async function committed(app: AppTarget): Promise<Committed> {
+  await app.runtime.queue.intakeRelay.relayPending();
   const db = app.database.db;
+  const jobTable = sql.table(`${app.runtime.queue.schema}.job`);
   const count = async (query: ReturnType<typeof sql<{ n: number }>>) =>
     Number((await query.execute(db)).rows[0]?.n ?? 0);
   return {
-    jobs: await count(
-      sql<{
-        n: number;
-      }>`select count(*)::int as n from ${sql.table(`${app.runtime.queue.schema}.job`)} where name = 'intake'`,
-    ),
     deliveries: await count(
       sql<{ n: number }>`select count(*)::int as n from deliveries where event = 'issues.labeled'`,
     ),
+    jobs: await count(sql<{ n: number }>`select count(*)::int as n from ${jobTable} where name = 'intake'`),
+    notExactlyOne: await count(sql<{ n: number }>`
+      select count(*)::int as n from (
+        select d.id from deliveries d
+        left join ${jobTable} j on j.name = 'intake' and j.data->>'deliveryId' = d.id
+        where d.event = 'issues.labeled'
+        group by d.id having count(j.id) <> 1
+      ) as off`),
   };
+}
+
+interface Committed {
+  deliveries: number;
+  jobs: number;
+  /** Trigger deliveries with no intake job, or more than one. */
+  notExactlyOne: number;
 }
 
 interface Measured {
@@ -100,10 +131,13 @@ interface Measured {
   bare: LatencySummary;
   trigger: LatencySummary;
   record: LatencySummary;
-  triggerSent: number;
+  /** Trigger deliveries answered 2xx, over all phases. */
+  triggerAcked: number;
+  /** Milliseconds the relay needed after the trigger saturation phase to queue what it left. */
+  relayCatchUpMs: number;
   /** Bare and trigger p99 at lighter offered loads. */
   lighter: { share: number; rate: number; bare: LatencySummary; trigger: LatencySummary }[];
-  committed: { jobs: number; deliveries: number };
+  committed: Committed;
   githubCalls: Record<string, number>;
 }
 
@@ -112,18 +146,21 @@ async function measure(kind: "pglite" | "postgres"): Promise<Measured> {
   const bareServer = await startBareProbot();
   const app = await startAppTarget(kind);
   try {
-    await warm(bareServer.url, "trigger");
-    const bareSat = await phase(bareServer.url, "trigger", saturation);
-    await warm(app.url, "trigger");
-    await warm(app.url, "record-only");
-    const triggerSat = await phase(app.url, "trigger", saturation);
-    const recordSat = await phase(app.url, "record-only", saturation);
+    await warm(bareServer, "trigger");
+    const bareSat = await phase(bareServer, "trigger", saturation);
+    const warmTrigger = await warm(app, "trigger");
+    await warm(app, "record-only");
+    const triggerSat = await phase(app, "trigger", saturation);
+    const caughtUp = performance.now();
+    await app.runtime.queue.intakeRelay.relayPending();
+    const relayCatchUpMs = performance.now() - caughtUp;
+    const recordSat = await phase(app, "record-only", saturation);
 
     const rate = Math.max(1, Math.floor(offeredShare * Math.min(bareSat.perSecond, triggerSat.perSecond)));
     const fixed = { rate, requests: rate * comparisonSeconds, maxSeconds: comparisonSeconds * 3 };
-    const bare = await phase(bareServer.url, "trigger", fixed);
-    const trigger = await phase(app.url, "trigger", fixed);
-    const record = await phase(app.url, "record-only", fixed);
+    const bare = await phase(bareServer, "trigger", fixed);
+    const trigger = await phase(app, "trigger", fixed);
+    const record = await phase(app, "record-only", fixed);
     const lighter: Measured["lighter"] = [];
     for (const share of lighterShares) {
       const lightRate = Math.max(1, Math.floor(share * Math.min(bareSat.perSecond, triggerSat.perSecond)));
@@ -135,12 +172,12 @@ async function measure(kind: "pglite" | "postgres"): Promise<Measured> {
       lighter.push({
         share,
         rate: lightRate,
-        bare: await phase(bareServer.url, "trigger", light),
-        trigger: await phase(app.url, "trigger", light),
+        bare: await phase(bareServer, "trigger", light),
+        trigger: await phase(app, "trigger", light),
       });
     }
-    const triggerSent =
-      400 + triggerSat.count + trigger.count + lighter.reduce((n, l) => n + l.trigger.count, 0);
+    const triggerAcked =
+      warmTrigger.count + triggerSat.count + trigger.count + lighter.reduce((n, l) => n + l.trigger.count, 0);
     return {
       bareSat,
       triggerSat,
@@ -149,7 +186,8 @@ async function measure(kind: "pglite" | "postgres"): Promise<Measured> {
       bare,
       trigger,
       record,
-      triggerSent,
+      triggerAcked,
+      relayCatchUpMs,
       lighter,
       committed: await committed(app),
       githubCalls: await app.github.requestCounts(),
@@ -179,6 +217,13 @@ export async function run(): Promise<BenchFigures> {
     const ratio = m.trigger.p99 / m.bare.p99;
     const closed = `closed loop, ${connections} conn`;
     const offered = `${m.rate}/s offered over ${connections} conn`;
+    const throughputShare = m.triggerSat.perSecond / m.bareSat.perSecond;
+    const saturationMs = (m.triggerSat.count / m.triggerSat.perSecond) * 1000;
+    const relayPerSecond = (m.triggerSat.count / (saturationMs + m.relayCatchUpMs)) * 1000;
+    const c = m.committed;
+    const isExactlyOnce =
+      c.deliveries === m.triggerAcked && c.jobs === m.triggerAcked && c.notExactlyOne === 0;
+    const met = (ok: boolean) => (ok ? "met" : "MISSED");
     rows.push(
       {
         label: `${kind}: bare probot, ${closed}`,
@@ -197,21 +242,34 @@ export async function run(): Promise<BenchFigures> {
       { label: `${kind}: app record-only, ${offered}`, value: lat(m.record) },
       {
         label: `${kind}: trigger p99 / bare p99`,
-        value: `${ratio.toFixed(2)}x (target ≤ 2x: ${ratio <= 2 ? "met" : "MISSED"}); record-only ${(m.record.p99 / m.bare.p99).toFixed(2)}x`,
+        value: `${ratio.toFixed(2)}x (target ≤ 2x: ${met(ratio <= 2)}); record-only ${(m.record.p99 / m.bare.p99).toFixed(2)}x`,
       },
-      ...m.lighter.map((l) => ({
-        label: `${kind}: at ${l.rate}/s (${l.share * 100}% of saturation)`,
-        value: `bare p99 ${ms(l.bare.p99)}, trigger p99 ${ms(l.trigger.p99)}: ${(l.trigger.p99 / l.bare.p99).toFixed(2)}x`,
-      })),
+      ...m.lighter.map((l) => {
+        const lightRatio = l.trigger.p99 / l.bare.p99;
+        const target = l.share >= 0.25 ? ` (target ≤ 2x: ${met(lightRatio <= 2)})` : "";
+        return {
+          label: `${kind}: at ${l.rate}/s (${l.share * 100}% of saturation)`,
+          value: `bare p99 ${ms(l.bare.p99)}, trigger p99 ${ms(l.trigger.p99)}: ${lightRatio.toFixed(2)}x${target}`,
+        };
+      }),
       {
-        label: `${kind}: committed for ${m.triggerSent} trigger acks`,
-        value: `${m.committed.deliveries} deliveries, ${m.committed.jobs} intake jobs`,
+        label: `${kind}: trigger throughput / bare`,
+        value: `${throughputShare.toFixed(2)} (target ≥ 0.5: ${met(throughputShare >= 0.5)})`,
+      },
+      {
+        label: `${kind}: intake relay after saturation`,
+        value: `caught up ${ms(m.relayCatchUpMs)} after the load; ${relayPerSecond.toFixed(0)} jobs/s over both`,
+      },
+      {
+        label: `${kind}: ${m.triggerAcked} trigger acks`,
+        value: `${c.deliveries} deliveries, ${c.jobs} intake jobs, ${c.notExactlyOne} deliveries without exactly one job (target: one job per ack: ${met(isExactlyOnce)})`,
       },
       {
         label: `${kind}: fake GitHub calls (all phases)`,
-        value: Object.entries(m.githubCalls)
-          .map(([k, v]) => `${k} ×${v}`)
-          .join("; "),
+        value:
+          Object.entries(m.githubCalls)
+            .map(([k, v]) => `${k} ×${v}`)
+            .join("; ") || "none",
       },
     );
     Object.assign(figures, {
@@ -225,6 +283,9 @@ export async function run(): Promise<BenchFigures> {
       [`record_only_ack_p99_ms${suffix}`]: round(m.record.p99),
       [`record_only_deliveries_per_s${suffix}`]: round(m.recordSat.perSecond, 0),
       [`ack_offered_rate_per_s${suffix}`]: m.rate,
+      [`ack_throughput_share_of_bare${suffix}`]: round(throughputShare),
+      [`intake_relay_per_s${suffix}`]: round(relayPerSecond, 0),
+      [`ack_intake_exactly_once${suffix}`]: isExactlyOnce ? 1 : 0,
       ...Object.fromEntries(
         m.lighter.map((l) => [
           `ack_p99_ratio_at_${l.share * 100}pct${suffix}`,

@@ -43,8 +43,8 @@ export interface RuntimeOptions {
   worker: boolean;
   /** With worker: false leaves runs queued after intake (tests look at them before anything runs). */
   executeRuns?: boolean;
-  /** The queue's retry settings (tests shorten them). */
-  queue?: Pick<RunQueueOptions, "retryLimit" | "retryDelaySeconds">;
+  /** The queue's retry settings and the intake relay's sweep interval (tests shorten them). */
+  queue?: Pick<RunQueueOptions, "retryLimit" | "retryDelaySeconds" | "relay">;
   /** Replaces what steps act with, per run (tests pass recording adapters). */
   engineFor?: (ref: RunRef) => Promise<EngineServices>;
   pollingIntervalSeconds?: number;
@@ -107,6 +107,7 @@ export async function startRuntime(
     heartbeatSeconds: settings.runHeartbeatSeconds,
     ...options.queue,
     supervise: options.worker,
+    log: log.child({ component: "intake-relay" }),
   });
   await queue.start();
   const db = database.db;

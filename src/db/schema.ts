@@ -27,6 +27,10 @@ export interface DeliveriesTable {
   digest: ColumnType<string | null, string | null | undefined, never>;
   /** Why a signed delivery was refused; null when it was accepted. */
   rejected_reason: ColumnType<string | null, string | null | undefined, never>;
+  /** The accepted trigger (a TriggerEvent, as JSON text when written), waiting for its intake job. */
+  trigger: ColumnType<unknown, string | null | undefined, never>;
+  /** When the relay queued the trigger's intake job; null while it waits (src/queue/intake-relay.ts). */
+  relayed_at: ColumnType<Date | null, never, Date | null>;
 }
 export type Delivery = Selectable<DeliveriesTable>;
 export type NewDelivery = Insertable<DeliveriesTable>;

@@ -1,7 +1,10 @@
+import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
 import { fromKysely, fromPglite, PgBoss } from "pg-boss";
 import type { AppDatabase } from "../db/connect.ts";
 import type { Database } from "../db/schema.ts";
+import { createLogger, type Logger } from "../logging/logger.ts";
+import { IntakeRelay, type IntakeRelayOptions } from "./intake-relay.ts";
 
 export const runQueueName = "runs";
 /** How long a run job's worker may go silent before its run is given to another worker. */
@@ -38,6 +41,23 @@ export interface RunQueueOptions {
    * stats). Workers do; a web-only process need not, so its acknowledgements never wait behind it.
    */
   supervise?: boolean;
+  /** Where the intake relay reports a failed pass; stdout at info level when not given. */
+  log?: Logger;
+  /** How often the intake relay sweeps for deliveries no process relayed, and how it batches. */
+  relay?: Omit<IntakeRelayOptions, "log">;
+}
+
+/**
+ * The intake job's id, derived from the delivery id (a UUID v5-style hash, since pg-boss's ids are
+ * UUIDs and only GitHub's delivery ids are): pg-boss skips a job whose id it already holds, so a
+ * delivery queued twice by any path still makes one job.
+ */
+export function intakeJobIdOf(deliveryId: string): string {
+  const hash = createHash("sha1").update(`ai-dev intake\0${deliveryId}`).digest();
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50; // version 5
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = hash.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**
@@ -46,7 +66,9 @@ export interface RunQueueOptions {
  */
 export class RunQueue {
   readonly boss: PgBoss;
-  readonly #options: Required<RunQueueOptions>;
+  /** Moves accepted triggers into the intake queue right after their commit (src/queue/intake-relay.ts). */
+  readonly intakeRelay: IntakeRelay;
+  readonly #options: Required<Omit<RunQueueOptions, "log" | "relay">>;
   /** pg-boss's schema: beside the app's own when it has one, so apps sharing a server never mix queues. */
   readonly schema: string;
 
@@ -78,6 +100,10 @@ export class RunQueue {
     } else {
       throw new Error("the run queue needs PGlite or a PostgreSQL URL");
     }
+    this.intakeRelay = new IntakeRelay(database.db, this, {
+      log: options.log ?? createLogger(),
+      ...options.relay,
+    });
   }
 
   /** Creates pg-boss's tables and the queues; safe to call from every process at once. */
@@ -105,6 +131,8 @@ export class RunQueue {
     await this.boss.createQueue(runQueueName, { ...runQueue, deadLetter: deadRunQueueName });
     // createQueue leaves an existing queue as it was: bring one made by an older version up to date.
     await this.boss.updateQueue(runQueueName, runQueue);
+    // Every process sweeps for triggers a crashed process committed but never relayed.
+    this.intakeRelay.start();
   }
 
   /**
@@ -134,13 +162,19 @@ export class RunQueue {
     return id;
   }
 
-  /** Queues a trigger inside the transaction that records its delivery: both exist, or neither. */
-  async enqueueIntake(trx: Kysely<Database>, job: IntakeJob): Promise<string> {
-    const id = await this.boss.send(intakeQueueName, job, {
-      db: fromKysely(trx as Parameters<typeof fromKysely>[0]),
-    });
-    if (!id) throw new Error(`pg-boss did not queue the intake of delivery ${job.deliveryId}`);
-    return id;
+  /**
+   * Queues accepted triggers (the intake relay's work) on `db`, the app's database or a transaction of
+   * it, and says how many jobs it made. Each job's id is derived from its delivery's, so a trigger queued
+   * again makes no second job.
+   */
+  async enqueueIntakes(db: Kysely<Database>, jobs: readonly IntakeJob[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const made = await this.boss.insert(
+      intakeQueueName,
+      jobs.map((job) => ({ id: intakeJobIdOf(job.deliveryId), data: job })),
+      { db: fromKysely(db as Parameters<typeof fromKysely>[0]), returnId: true },
+    );
+    return made?.length ?? 0;
   }
 
   /** The jobs waiting and in progress per queue, as pg-boss counts them (for /metrics). */
@@ -153,6 +187,8 @@ export class RunQueue {
   }
 
   async stop(timeoutMs = 10_000): Promise<void> {
+    // The relay's pass in flight finishes first; anything still unrelayed is swept by the next process.
+    await this.intakeRelay.stop();
     // close: false: the database belongs to the app, which closes it after the queue stops.
     await this.boss.stop({ graceful: true, close: false, timeout: timeoutMs });
   }

@@ -34,22 +34,22 @@ export interface DeliveryInfo {
 export type DeliveryRecord = "recorded" | "duplicate_delivery" | "replayed_payload";
 
 /**
- * The webhook's whole job once the signature is checked: the delivery and the trigger's intake job are
- * committed in one transaction before the sender gets its 2xx, so an accepted event is never lost and a
- * redelivery is recognised by its id. Everything that needs GitHub (who is asking, the repository's
- * settings) happens in the intake worker, where a GitHub outage means a retry, not a lost event.
+ * The webhook's whole job once the signature is checked: the delivery is committed with its trigger, one
+ * row, before the sender gets its 2xx, so an accepted event is never lost and a redelivery is recognised
+ * by its id. The relay of this process queues the trigger's intake job right after the commit, without
+ * holding up the answer (src/queue/intake-relay.ts: exactly one job per delivery, crashes included).
+ * Everything that needs GitHub (who is asking, the repository's settings) happens in the intake worker,
+ * where a GitHub outage means a retry, not a lost event.
  */
 export async function acceptTriggerEvent(
   deps: Pick<IntakeDeps, "db" | "queue">,
   delivery: DeliveryInfo,
   event: TriggerEvent,
 ): Promise<"accepted" | Exclude<DeliveryRecord, "recorded">> {
-  return await deps.db.transaction().execute(async (trx) => {
-    const recorded = await recordDelivery(trx, delivery);
-    if (recorded !== "recorded") return recorded;
-    await deps.queue.enqueueIntake(trx, { deliveryId: delivery.id, event });
-    return "accepted" as const;
-  });
+  const recorded = await recordDelivery(deps.db, delivery, event);
+  if (recorded !== "recorded") return recorded;
+  deps.queue.intakeRelay.relay({ deliveryId: delivery.id, event });
+  return "accepted";
 }
 
 export type IntakeOutcome =
@@ -150,11 +150,15 @@ export async function insertDelivery(db: Kysely<Database>, delivery: DeliveryInf
 }
 
 /**
- * Records a delivery once. The id is the primary key and the body's digest is unique, so a conflict on
- * either inserts nothing; a replay (a known body under a new id) is written to the audit log, as the
- * only trace of that id.
+ * Records a delivery once, with the trigger it carries for the intake relay when it has one. The id is
+ * the primary key and the body's digest is unique, so a conflict on either inserts nothing; a replay
+ * (a known body under a new id) is written to the audit log, as the only trace of that id.
  */
-export async function recordDelivery(db: Kysely<Database>, delivery: DeliveryInfo): Promise<DeliveryRecord> {
+export async function recordDelivery(
+  db: Kysely<Database>,
+  delivery: DeliveryInfo,
+  trigger?: TriggerEvent,
+): Promise<DeliveryRecord> {
   const inserted = await db
     .insertInto("deliveries")
     .values({
@@ -165,6 +169,7 @@ export async function recordDelivery(db: Kysely<Database>, delivery: DeliveryInf
       repository: delivery.repository,
       digest: delivery.digest ?? null,
       rejected_reason: delivery.rejectedReason ?? null,
+      trigger: trigger ? JSON.stringify(trigger) : null,
     })
     .onConflict((oc) => oc.doNothing())
     .returning("id")

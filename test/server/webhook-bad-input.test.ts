@@ -23,7 +23,9 @@ async function deliveriesWithId(id: string) {
   return await app.database.db.selectFrom("deliveries").selectAll().where("id", "=", id).execute();
 }
 
+/** The delivery's intake jobs, once the relay has moved every delivery acknowledged so far. */
 async function intakeJobsOf(deliveryId: string) {
+  await app.runtime.queue.intakeRelay.relayPending();
   return await app.runtime.queue.boss.findJobs(intakeQueueName, { data: { deliveryId } });
 }
 

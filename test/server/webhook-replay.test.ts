@@ -17,7 +17,9 @@ let issueNumber = 700;
 /** An issues.labeled delivery on an issue of its own: each body differs, so none is a replay of another. */
 const labeled = () => labeledIssue(++issueNumber, installationId);
 
+/** The delivery's intake jobs, once the relay has moved every delivery acknowledged so far. */
 async function intakeJobsOf(deliveryId: string) {
+  await app.runtime.queue.intakeRelay.relayPending();
   return await app.runtime.queue.boss.findJobs(intakeQueueName, { data: { deliveryId } });
 }
 
