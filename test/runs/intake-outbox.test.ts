@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../demo/wait-for.ts";
 import { createLogger } from "../../src/logging/logger.ts";
 import { IntakeRelay } from "../../src/queue/intake-relay.ts";
 import { intakeQueueName, RunQueue } from "../../src/queue/run-queue.ts";
 import { acceptTriggerEvent, type DeliveryInfo, recordDelivery } from "../../src/runs/intake.ts";
 import { type TriggerEvent, triggerEventSchema } from "../../src/runs/trigger-event.ts";
-import { waitFor } from "../support/cli.ts";
 import { openTestDatabase, type TestDatabase } from "../support/database.ts";
 
 const log = createLogger({ level: "silent" });
