@@ -5,6 +5,7 @@ import path from "node:path";
 import { Probot } from "probot";
 import { githubAccess } from "../../adapters/github/installations.ts";
 import { githubIssueThread } from "../../adapters/github/issue-thread.ts";
+import { PacedOctokit } from "../../adapters/github/paced-octokit.ts";
 import { slackChatReplies } from "../../adapters/slack/replies.ts";
 import { type GithubHandlerDeps, registerGithubHandlers } from "../../handlers/github/index.ts";
 import { githubWebhookEndpoint } from "../../handlers/github/webhook-endpoint.ts";
@@ -118,6 +119,7 @@ export async function startRuntime(
   if (options.worker && isRegistered) {
     // An app-authenticated Probot, for installation tokens outside of any webhook.
     const probot = new Probot({
+      Octokit: PacedOctokit,
       appId: settings.appId as number,
       privateKey: settings.privateKey as string,
       baseUrl: settings.githubBaseUrl,

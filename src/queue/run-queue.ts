@@ -61,6 +61,18 @@ export function intakeJobIdOf(deliveryId: string): string {
 }
 
 /**
+ * How often a worker looks for jobs. With LISTEN/NOTIFY a new job wakes it at once; polling at the same
+ * pace stays underneath for what NOTIFY does not announce (a retry's or a requeue's `startAfter` coming
+ * due, a notification lost while the listener reconnected).
+ */
+export function pollingOptions(seconds = 2): {
+  pollingIntervalSeconds: number;
+  notifyPollingIntervalSeconds: number;
+} {
+  return { pollingIntervalSeconds: seconds, notifyPollingIntervalSeconds: seconds };
+}
+
+/**
  * The durable queue of runs: pg-boss on the app's own database (PGlite included), so a queued run
  * survives a crash and any number of worker processes share the work on PostgreSQL.
  */
@@ -92,6 +104,10 @@ export class RunQueue {
       supervise: this.#options.supervise,
       superviseIntervalSeconds: superviseSeconds,
       monitorIntervalSeconds: superviseSeconds,
+      // A job wakes a waiting worker the moment its transaction commits (NOTIFY), instead of after the
+      // next poll: two queue hops per run would otherwise add up to twice the polling interval.
+      // Polling stays on underneath, so a lost notification only costs latency.
+      useListenNotify: true,
     };
     if (database.pglite) {
       this.boss = new PgBoss({ ...common, db: fromPglite(database.pglite), backend: "pglite" });
@@ -112,15 +128,18 @@ export class RunQueue {
     await this.boss.createQueue(deadRunQueueName, { retentionSeconds: 30 * 24 * 3600 });
     await this.boss.createQueue(deadIntakeQueueName, { retentionSeconds: 30 * 24 * 3600 });
     // A trigger waits out a GitHub outage: retried with backoff for about an hour before it gives up.
-    await this.boss.createQueue(intakeQueueName, {
+    const intakeQueue = {
+      notify: true,
       expireInSeconds: 10 * 60,
       retryLimit: 10,
       retryDelay: 5,
       retryBackoff: true,
       retryDelayMax: 15 * 60,
       deadLetter: deadIntakeQueueName,
-    });
+    };
+    await this.boss.createQueue(intakeQueueName, intakeQueue);
     const runQueue = {
+      notify: true,
       expireInSeconds: this.#options.expireInSeconds,
       retryLimit: this.#options.retryLimit,
       retryDelay: this.#options.retryDelaySeconds,
@@ -131,6 +150,7 @@ export class RunQueue {
     await this.boss.createQueue(runQueueName, { ...runQueue, deadLetter: deadRunQueueName });
     // createQueue leaves an existing queue as it was: bring one made by an older version up to date.
     await this.boss.updateQueue(runQueueName, runQueue);
+    await this.boss.updateQueue(intakeQueueName, intakeQueue);
     // Every process sweeps for triggers a crashed process committed but never relayed.
     this.intakeRelay.start();
   }

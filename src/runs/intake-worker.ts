@@ -1,4 +1,4 @@
-import { deadIntakeQueueName, type IntakeJob, intakeQueueName } from "../queue/run-queue.ts";
+import { deadIntakeQueueName, type IntakeJob, intakeQueueName, pollingOptions } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
 import { processChatRequest } from "./chat-request.ts";
 import { processTriggerEvent, type TriggerProcessingDeps } from "./process-trigger.ts";
@@ -14,7 +14,7 @@ export async function startIntakeWorker(
   options: { pollingIntervalSeconds?: number; concurrency?: number } = {},
 ): Promise<{ stop(): Promise<void> }> {
   const { boss } = deps.queue;
-  const polling = { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 };
+  const polling = pollingOptions(options.pollingIntervalSeconds);
   const workId = await boss.work<IntakeJob>(
     intakeQueueName,
     { ...polling, localConcurrency: options.concurrency ?? 4 },

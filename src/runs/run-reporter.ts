@@ -22,6 +22,10 @@ export class RunReporter {
   readonly #log: Logger;
   #commentId: number | undefined;
   #lastBody = "";
+  /** The notes of the newest update not yet published. */
+  #pending: readonly string[] | undefined;
+  /** The edits in flight, until none is pending. */
+  #publishing: Promise<void> | undefined;
 
   constructor(options: {
     db: Kysely<Database>;
@@ -41,13 +45,34 @@ export class RunReporter {
     this.#commentId = options.commentId ?? undefined;
   }
 
-  /** Posts or edits the comment with the run's current state; a GitHub hiccup never fails the run. */
+  /**
+   * Asks for the comment to show the run's current state, without waiting for GitHub: the run's steps
+   * go on while the edit waits its turn behind the installation's write pacing. Requests that arrive
+   * while an edit is in flight fold into one more edit with the newest notes, so edits never overlap
+   * (two at once could post two comments) and never pile up.
+   */
+  schedule(notes: readonly string[] = []): void {
+    this.#pending = notes;
+    this.#publishing ??= this.#drain();
+  }
+
+  /** Posts or edits the comment with the run's current state and waits until GitHub has it; a GitHub
+   * hiccup never fails the run. */
   async update(notes: readonly string[] = []): Promise<void> {
-    try {
-      await this.#publish(notes);
-    } catch (err) {
-      this.#log.warn({ err, runId: this.#runId }, "progress comment not updated");
+    this.schedule(notes);
+    await this.#publishing;
+  }
+
+  async #drain(): Promise<void> {
+    for (let notes = this.#pending; notes !== undefined; notes = this.#pending) {
+      this.#pending = undefined;
+      try {
+        await this.#publish(notes);
+      } catch (err) {
+        this.#log.warn({ err, runId: this.#runId }, "progress comment not updated");
+      }
     }
+    this.#publishing = undefined;
   }
 
   async #publish(notes: readonly string[]): Promise<void> {

@@ -13,7 +13,13 @@ import { finishUnleasedRun } from "../engine/run-store.ts";
 import { type Logger, scrubSecrets } from "../logging/logger.ts";
 import type { CommunicationAdapter } from "../plugins/communication.ts";
 import type { IssueThread } from "../plugins/issue-thread.ts";
-import { deadRunQueueName, type RunJob, type RunQueue, runQueueName } from "../queue/run-queue.ts";
+import {
+  deadRunQueueName,
+  pollingOptions,
+  type RunJob,
+  type RunQueue,
+  runQueueName,
+} from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
 import { estimateLine, limitsOfRun, prepareRunBudget } from "./run-budget.ts";
 import type { RunRef } from "./run-ref.ts";
@@ -76,7 +82,7 @@ export interface RunWorker {
  */
 export async function startRunWorker(deps: RunWorkerDeps): Promise<RunWorker> {
   const { boss } = deps.queue;
-  const polling = { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 };
+  const polling = pollingOptions(deps.pollingIntervalSeconds);
   const graceMs = deps.shutdownGraceMs ?? 30_000;
   const shutdown = new AbortController();
   const inFlight = new Set<Promise<void>>();
@@ -181,7 +187,7 @@ async function executeJob(
     }
     const execute = deps.execute ?? executeRun;
     // A long step (an agent's turns) shows its work as it goes: the comment is edited only when it changed.
-    const ticker = setInterval(() => void reporter.update(notes), progressIntervalMs);
+    const ticker = setInterval(() => reporter.schedule(notes), progressIntervalMs);
     ticker.unref();
     const outcome = await execute(deps.db, runId, {
       ...(await deps.engineFor(ref)),
@@ -192,7 +198,7 @@ async function executeJob(
       signal,
       ...(deps.leaseMs ? { leaseMs: deps.leaseMs } : {}),
       stopGraceMs: Math.round((shutdownGraceMs * 2) / 3),
-      onStepFinished: () => reporter.update(notes),
+      onStepFinished: async () => reporter.schedule(notes),
     }).finally(() => clearInterval(ticker));
     if (outcome.heldUntil && !outcome.executed) {
       // Another worker is executing the run: look again when its lease would lapse. This job completes,

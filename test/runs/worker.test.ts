@@ -97,7 +97,13 @@ describe("the worker", () => {
     expect(last).toContain("- [x] `conclude`");
     expect(last).toContain("Estimated cost before starting");
     expect(last).toContain(run.id);
-    expect(Number(run.progress_comment_id)).toBeGreaterThan(0);
+    // The comment is edited beside the steps, not between them: its id is stored once GitHub answered.
+    const stored = await current.database.db
+      .selectFrom("runs")
+      .select("progress_comment_id")
+      .where("id", "=", run.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(stored.progress_comment_id)).toBeGreaterThan(0);
   });
 
   it("releases a budget hold left by a worker that died between reserve and settle", async () => {
@@ -157,15 +163,16 @@ describe("the worker", () => {
     const run = await finishedRun(current.database.db, number);
     expect(run.id).toBe(waiting.id);
     expect(run.status).toBe("succeeded");
-    expect(
-      current.github
-        .comments()
-        .some(
-          (c) =>
-            c.body.startsWith(`Approved: run \`${run.id}\` may now spend up to $5.00`) &&
-            c.body.includes("Raised this run's cap from $0.01 to $5.00; this task's cap from $0.01 to $5.00"),
-        ),
-    ).toBe(true);
+    // The answer to the command and the run it released go on side by side.
+    const approved = await waitFor(
+      async () =>
+        current.github
+          .comments()
+          .find((c) => c.body.startsWith(`Approved: run \`${run.id}\` may now spend up to $5.00`))?.body,
+      10_000,
+      "the approval's answer",
+    );
+    expect(approved).toContain("Raised this run's cap from $0.01 to $5.00; this task's cap from $0.01 to $5.00");
     const budget = await current.database.db
       .selectFrom("budgets")
       .selectAll()

@@ -280,6 +280,9 @@ export async function runDevelopmentAgent(
     // What the model was paid before the failure still counts for the run and the workflow's cap.
     throw markPaidFailure(error, progress.costUsd);
   } finally {
-    await workspace.release();
+    // The result does not wait for the worktree to be parked or removed: that is git work on every file
+    // of the checkout, and the next run of the repository takes its turn behind it anyway (inTurn). A
+    // process that stops before it ends leaves a directory the next open of the repository clears.
+    workspace.release().catch((err: unknown) => ports.log.warn({ err }, "worktree not released"));
   }
 }
