@@ -14,6 +14,7 @@ import { loadWorkflows } from "../engine/load-workflows.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import { UserFacingError } from "../errors.ts";
 import { apiHandler } from "../ops/api/api-app.ts";
+import { dashboardHandler } from "../ops/dashboard/dashboard-handler.ts";
 import { listenForRunChanges } from "../ops/events/run-changes.ts";
 import { RunEventsHub } from "../ops/events/run-events-hub.ts";
 import { createMetrics, metricsHandler } from "../ops/metrics.ts";
@@ -204,6 +205,7 @@ export async function startRuntime(
           live: { events: runEvents, secrets },
         }),
         metricsHandler(createMetrics({ db, queue })),
+        dashboardHandler(),
         ...(slackCommands
           ? [slackCommandsEndpoint({ db, queue, log, appName: loaded.config.system.name, ...slackCommands })]
           : []),
