@@ -73,7 +73,8 @@ function renderRun(view) {
   const links = $("run-links");
   links.replaceChildren();
   if (view.links.issue) links.append("Issue: ", link(view.links.issue, view.links.issue), " ");
-  if (view.links.pullRequest) links.append("Pull request: ", link(view.links.pullRequest, view.links.pullRequest));
+  if (view.links.pullRequest)
+    links.append("Pull request: ", link(view.links.pullRequest, view.links.pullRequest));
   links.append(` · cost ${usd(view.run.costUsdMicros)}`);
   $("run-error").textContent = view.run.error ?? "";
   $("steps").tBodies[0].replaceChildren(
@@ -206,7 +207,7 @@ function dailyChart(daily) {
     tip.textContent = `${day}: $${cost.toFixed(2)}`;
     rect.append(tip);
     svg.append(rect);
-    if (i % 7 === 0 || i === days.length - 1) {
+    if (i % 7 === 1) {
       const label = document.createElementNS(ns, "text");
       label.setAttribute("class", "axis");
       label.setAttribute("x", String(40 + i * barWidth));
@@ -256,7 +257,8 @@ $("login-form").addEventListener("submit", async (event) => {
   });
   input.value = "";
   if (response.status !== 201) {
-    $("login-error").textContent = (await response.json().catch(() => ({}))).error ?? `HTTP ${response.status}`;
+    $("login-error").textContent =
+      (await response.json().catch(() => ({}))).error ?? `HTTP ${response.status}`;
     return;
   }
   $("login-error").textContent = "";
