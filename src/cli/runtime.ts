@@ -203,6 +203,7 @@ export async function startRuntime(
           rateLimit: loaded.config.security.api_rate_limit,
           log: log.child({ component: "api" }),
           live: { events: runEvents, secrets },
+          intake: { queue },
         }),
         metricsHandler(createMetrics({ db, queue })),
         dashboardHandler(),

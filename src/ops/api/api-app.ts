@@ -13,6 +13,7 @@ import { type EventsDeps, eventsRoutes } from "./events-routes.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { runsRoutes } from "./runs-routes.ts";
 import { sessionRoutes } from "./session-routes.ts";
+import { type TaskRoutesDeps, taskRoutes } from "./task-routes.ts";
 import { tokensRoutes } from "./tokens-routes.ts";
 
 export const apiBasePath = "/api/v1";
@@ -27,6 +28,8 @@ export interface ApiDeps {
   log: Logger;
   /** Live run status (/events): the process's one database listener and what streams scrub. */
   live: Pick<EventsDeps, "events" | "secrets" | "heartbeatMs">;
+  /** Where assigned tasks go: the intake, as a webhook's trigger. */
+  intake: Pick<TaskRoutesDeps, "queue" | "answerWaitMs">;
 }
 
 /** The REST API under /api/v1: zod-validated, described by the OpenAPI document it serves. */
@@ -68,6 +71,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   tokensRoutes(app, deps);
   sessionRoutes(app, deps);
   eventsRoutes(app, { ...deps, ...deps.live });
+  taskRoutes(app, { ...deps, ...deps.intake });
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   // The log has the error; no answer carries an internal error's text.
   app.onError((error, c) => {
