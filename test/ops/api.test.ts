@@ -67,6 +67,7 @@ describe("the API", () => {
         "/api/v1/runs",
         "/api/v1/runs/{id}/events",
         "/api/v1/session",
+        "/api/v1/task/{id}/assign-to-agent",
         "/api/v1/runs/{id}",
         "/api/v1/runs/{id}/cancel",
         "/api/v1/tokens",
