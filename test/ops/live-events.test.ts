@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../demo/wait-for.ts";
 import { type AppDatabase, openDatabase } from "../../src/db/connect.ts";
 import { finishRun, finishStepRun, insertRun, jsonParam, startStepRun } from "../../src/engine/run-store.ts";
+import { createLogger } from "../../src/logging/logger.ts";
+import { createApi } from "../../src/ops/api/api-app.ts";
+import { listenForRunChanges } from "../../src/ops/events/run-changes.ts";
+import { RunEventsHub } from "../../src/ops/events/run-events-hub.ts";
 import type { RunSummary } from "../../src/ops/list-runs.ts";
 import type { RunView } from "../../src/ops/run-view.ts";
 import { startTestApp, type TestApp, webhookSecret } from "../support/app-harness.ts";
@@ -236,5 +240,31 @@ describe("live run status over Server-Sent Events", () => {
       last = answer.status;
     }
     expect(last).toBe(429);
+  });
+});
+
+describe("an idle event stream", () => {
+  it("sends a heartbeat at its interval", async () => {
+    const log = createLogger({ level: "silent", secrets: [] });
+    const events = new RunEventsHub((listener) => listenForRunChanges(app.database, listener, log));
+    const api = createApi({
+      db: app.database.db,
+      operatorTokens: [operator],
+      rateLimit: { requests: 100, window_seconds: 60 },
+      log,
+      live: { events, secrets: [], heartbeatMs: 50 },
+      intake: { queue: app.runtime.queue },
+    });
+    const response = await api.request("/api/v1/events", { headers: bearer(operator) });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let text = "";
+    while (!text.includes("event: heartbeat")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toMatch(/event: heartbeat\ndata: \{"at":"[^"]+"\}/);
+    await reader.cancel();
+    await events.close();
   });
 });
