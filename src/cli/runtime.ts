@@ -15,6 +15,9 @@ import { loadWorkflows } from "../engine/load-workflows.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import { UserFacingError } from "../errors.ts";
 import { apiHandler } from "../ops/api/api-app.ts";
+import { dashboardHandler } from "../ops/dashboard/dashboard-handler.ts";
+import { listenForRunChanges } from "../ops/events/run-changes.ts";
+import { RunEventsHub } from "../ops/events/run-events-hub.ts";
 import { createMetrics, metricsHandler } from "../ops/metrics.ts";
 import { pluginCatalog } from "../plugins/catalog.ts";
 import type { ThreadRef } from "../plugins/issue-thread.ts";
@@ -57,6 +60,8 @@ export interface Runtime {
   workflows: WorkflowRegistry;
   queue: RunQueue;
   server: StartedServer | undefined;
+  /** The live run status the API's event streams share. */
+  runEvents: RunEventsHub;
   stop(): Promise<void>;
 }
 
@@ -182,6 +187,10 @@ export async function startRuntime(
   }
 
   let server: StartedServer | undefined;
+  // Live status for the dashboard: one database listener, started by the first open stream.
+  const runEvents = new RunEventsHub((listener) =>
+    listenForRunChanges(database, listener, log.child({ component: "run-events" })),
+  );
   if (options.web) {
     let mode: "app" | "setup" = "setup";
     const handlerDeps: GithubHandlerDeps = { db, queue, log, config: loaded.config };
@@ -195,8 +204,11 @@ export async function startRuntime(
           operatorTokens: options.apiTokens ?? [],
           rateLimit: loaded.config.security.api_rate_limit,
           log: log.child({ component: "api" }),
+          live: { events: runEvents, secrets },
+          intake: { queue },
         }),
         metricsHandler(createMetrics({ db, queue })),
+        dashboardHandler(),
         ...(slackCommands
           ? [slackCommandsEndpoint({ db, queue, log, appName: loaded.config.system.name, ...slackCommands })]
           : []),
@@ -212,7 +224,10 @@ export async function startRuntime(
     workflows,
     queue,
     server,
+    runEvents,
     stop: async () => {
+      // Open event streams would hold the server's close forever: they end first.
+      await runEvents.close();
       await server?.server.stop();
       for (const stop of stoppers) await stop();
       // The workers already waited out their grace: whatever pg-boss still holds is retried elsewhere.

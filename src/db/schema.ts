@@ -14,6 +14,7 @@ export interface Database {
   app_comments: AppCommentsTable;
   run_threads: RunThreadsTable;
   api_tokens: ApiTokensTable;
+  api_sessions: ApiSessionsTable;
 }
 
 export interface DeliveriesTable {
@@ -204,4 +205,14 @@ export interface ApiTokensTable {
   created_at: ColumnType<Date, Date | undefined, never>;
   last_used_at: Date | null;
   revoked_at: Date | null;
+}
+
+/** The dashboard's cookie sessions (src/ops/api-sessions.ts): digests only, read scope only. */
+export interface ApiSessionsTable {
+  digest: string;
+  token_id: string | null;
+  operator_digest: string | null;
+  name: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  expires_at: Date;
 }

@@ -27,7 +27,7 @@ const issueSchema = z.object({
   pull_request: z.unknown().optional(),
 });
 
-interface ChatAnswer {
+export interface ChatAnswer {
   outcome: string;
   text: string;
   runId?: string;
@@ -108,12 +108,46 @@ async function decide(
   if (decision.userId === undefined) {
     throw new Error(`GitHub's permission answer for @${event.login} on ${owner}/${repo} carries no user id`);
   }
+  return await startIssueImplement(deps, deliveryId, {
+    github,
+    installationId,
+    repository: event.repository,
+    number: event.number,
+    event: event.event,
+    actor: { login: event.login, id: decision.userId },
+    forWhom: `@${event.login}`,
+  });
+}
+
+/**
+ * The default workflow on a GitHub issue for someone already allowed to ask (by GitHub for a chat
+ * request, by the token's scope for the API), exactly as the issue's label would start it: the same
+ * snapshot, the same one-active-run rule. The answer says what happened, in words and as an outcome.
+ */
+export async function startIssueImplement(
+  deps: TriggerProcessingDeps,
+  deliveryId: string,
+  ask: {
+    github: Pick<Octokit, "request">;
+    installationId: number;
+    repository: { owner: string; name: string };
+    number: number;
+    /** The run's trigger event, e.g. slack.slash_command. */
+    event: string;
+    actor: { login: string; id: number };
+    /** Who the run is for, as the answer names them. */
+    forWhom: string;
+  },
+): Promise<ChatAnswer> {
+  const { github, installationId } = ask;
+  const name = deps.config.system.name;
+  const { owner, name: repo } = ask.repository;
+  const asked = `${owner}/${repo}#${ask.number}`;
   const repository = repositorySchema.parse(
     (await github.request("GET /repos/{owner}/{repo}", { owner, repo })).data,
   );
-  const issue = await readIssue(github, event);
-  if (!issue)
-    return { outcome: "not_found", text: `There is no issue #${event.number} in ${owner}/${repo}.` };
+  const issue = await readIssue(github, ask);
+  if (!issue) return { outcome: "not_found", text: `There is no issue #${ask.number} in ${owner}/${repo}.` };
   if (issue.pull_request !== undefined) {
     return {
       outcome: "not_an_issue",
@@ -125,8 +159,8 @@ async function decide(
     // label and a chat request never run the same work twice at once.
     source: "github",
     deliveryId,
-    event: event.event,
-    actor: { login: event.login, id: decision.userId },
+    event: ask.event,
+    actor: ask.actor,
     installationId,
     repository: {
       owner: repository.owner.login,
@@ -165,7 +199,7 @@ async function decide(
     return {
       outcome: "queued",
       runId: outcome.runId,
-      text: `Started \`${request.workflow}\` on ${asked} as run \`${outcome.runId}\`, for @${event.login}. Its progress comment is on the issue: ${issue.html_url}`,
+      text: `Started \`${request.workflow}\` on ${asked} as run \`${outcome.runId}\`, for ${ask.forWhom}. Its progress comment is on the issue: ${issue.html_url}`,
     };
   } catch (error) {
     if (!isUserFacingError(error)) throw error;
@@ -173,7 +207,7 @@ async function decide(
   }
 }
 
-async function installationOf(
+export async function installationOf(
   app: Pick<Octokit, "request">,
   repository: { owner: string; name: string },
 ): Promise<number | undefined> {
@@ -189,7 +223,10 @@ async function installationOf(
   }
 }
 
-async function readIssue(github: Pick<Octokit, "request">, event: ChatImplement) {
+async function readIssue(
+  github: Pick<Octokit, "request">,
+  event: { repository: { owner: string; name: string }; number: number },
+) {
   try {
     const response = await github.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
       owner: event.repository.owner,

@@ -1,4 +1,5 @@
 import { deadIntakeQueueName, type IntakeJob, intakeQueueName, pollingOptions } from "../queue/run-queue.ts";
+import { processApiAssign } from "./api-assign.ts";
 import { audit } from "./audit.ts";
 import { processChatRequest } from "./chat-request.ts";
 import { processTriggerEvent, type TriggerProcessingDeps } from "./process-trigger.ts";
@@ -22,6 +23,7 @@ export async function startIntakeWorker(
       if (!job) return;
       const event = triggerEventSchema.parse(job.data.event);
       if (event.kind === "chat_implement") await processChatRequest(deps, job.data.deliveryId, event);
+      else if (event.kind === "api_assign") await processApiAssign(deps, job.data.deliveryId, event);
       else await processTriggerEvent(deps, job.data.deliveryId, event);
     },
   );

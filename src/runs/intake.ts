@@ -17,7 +17,7 @@ export interface IntakeDeps {
 
 export interface DeliveryInfo {
   id: string;
-  source: "github" | "jira" | "linear" | "slack";
+  source: "github" | "jira" | "linear" | "slack" | "api";
   event: string;
   installationId: number | null;
   repository: string | null;

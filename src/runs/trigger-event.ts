@@ -49,6 +49,22 @@ export const triggerEventSchema = z.discriminatedUnion("kind", [
     /** Where the answers go: an address the chat's replies understand (Slack's response_url). */
     replyTo: z.url(),
   }),
+  /**
+   * A task to implement, asked for over the API (`POST /api/v1/task/{id}/assign-to-agent`). The token's
+   * `write` scope is the permission: no GitHub login stands behind it, so none is asked about. The
+   * intake worker finds the installation, reads the issue and starts the default workflow exactly as
+   * its label would; the outcome is audited (`api.answered`) for the waiting request to read.
+   */
+  z.object({
+    kind: z.literal("api_assign"),
+    task: z.object({
+      kind: z.literal("github_issue"),
+      repository: z.object({ owner: z.string().min(1), name: z.string().min(1) }),
+      number: z.int().positive(),
+    }),
+    /** The token's name, for the audit log and the run's actor (`api:<name>`). */
+    requester: z.string().min(1),
+  }),
 ]);
 
 export type TriggerEvent = z.infer<typeof triggerEventSchema>;

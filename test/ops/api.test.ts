@@ -63,7 +63,11 @@ describe("the API", () => {
     expect(Object.keys(doc.body.paths).sort()).toEqual(
       [
         "/api/v1/budgets",
+        "/api/v1/events",
         "/api/v1/runs",
+        "/api/v1/runs/{id}/events",
+        "/api/v1/session",
+        "/api/v1/task/{id}/assign-to-agent",
         "/api/v1/runs/{id}",
         "/api/v1/runs/{id}/cancel",
         "/api/v1/tokens",

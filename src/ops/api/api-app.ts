@@ -6,10 +6,14 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema.ts";
 import type { Logger } from "../../logging/logger.ts";
 import { appVersion } from "../../version.ts";
+import { sessionCookieName } from "../api-sessions.ts";
 import { type ApiEnv, authenticate } from "./auth.ts";
 import { budgetsRoutes } from "./budgets-routes.ts";
+import { type EventsDeps, eventsRoutes } from "./events-routes.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { runsRoutes } from "./runs-routes.ts";
+import { sessionRoutes } from "./session-routes.ts";
+import { type TaskRoutesDeps, taskRoutes } from "./task-routes.ts";
 import { tokensRoutes } from "./tokens-routes.ts";
 
 export const apiBasePath = "/api/v1";
@@ -22,6 +26,10 @@ export interface ApiDeps {
   operatorTokens: readonly string[];
   rateLimit: { requests: number; window_seconds: number };
   log: Logger;
+  /** Live run status (/events): the process's one database listener and what streams scrub. */
+  live: Pick<EventsDeps, "events" | "secrets" | "heartbeatMs">;
+  /** Where assigned tasks go: the intake, as a webhook's trigger. */
+  intake: Pick<TaskRoutesDeps, "queue" | "answerWaitMs">;
 }
 
 /** The REST API under /api/v1: zod-validated, described by the OpenAPI document it serves. */
@@ -38,6 +46,11 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
     },
   }).basePath(apiBasePath);
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "Session", {
+    type: "apiKey",
+    in: "cookie",
+    name: sessionCookieName,
+  });
   app.doc31(openApiPath, {
     openapi: "3.1.0",
     info: {
@@ -56,6 +69,9 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   runsRoutes(app, deps);
   budgetsRoutes(app, deps);
   tokensRoutes(app, deps);
+  sessionRoutes(app, deps);
+  eventsRoutes(app, { ...deps, ...deps.live });
+  taskRoutes(app, { ...deps, ...deps.intake });
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   // The log has the error; no answer carries an internal error's text.
   app.onError((error, c) => {

@@ -1,14 +1,23 @@
+import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema.ts";
+import { sessionCaller, sessionCookieName } from "../api-sessions.ts";
 import { type ApiCaller, authenticateToken, type TokenScope } from "../api-tokens.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 
-export type ApiEnv = { Variables: { caller: ApiCaller } };
+export type ApiEnv = {
+  Variables: {
+    caller: ApiCaller;
+    /** The bearer token the caller presented; undefined for the dashboard's cookie session. */
+    bearerToken: string | undefined;
+  };
+};
 
 /**
- * Every /api/v1 route but the OpenAPI document needs a bearer token: run data names repositories and
- * carries error text. Then the caller's rate limit, counted per token.
+ * Every /api/v1 route but the OpenAPI document needs a bearer token, or the dashboard's session cookie
+ * (read scope only): run data names repositories and carries error text. Then the caller's rate
+ * limit, counted per token (a session counts against the token it was made from).
  */
 export function authenticate(deps: {
   db: Kysely<Database>;
@@ -17,7 +26,13 @@ export function authenticate(deps: {
 }) {
   return createMiddleware<ApiEnv>(async (c, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-    const caller = match?.[1] ? await authenticateToken(deps.db, match[1], deps.operatorTokens) : undefined;
+    const bearerToken = match?.[1];
+    const session = bearerToken ? undefined : getCookie(c, sessionCookieName);
+    const caller = bearerToken
+      ? await authenticateToken(deps.db, bearerToken, deps.operatorTokens)
+      : session
+        ? await sessionCaller(deps.db, session, deps.operatorTokens)
+        : undefined;
     if (!caller) {
       c.header("www-authenticate", "Bearer");
       return c.json(
@@ -31,6 +46,7 @@ export function authenticate(deps: {
       return c.json({ error: `too many requests for this token; try again in ${waitSeconds} s` }, 429);
     }
     c.set("caller", caller);
+    c.set("bearerToken", bearerToken);
     await next();
   });
 }

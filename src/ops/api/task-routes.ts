@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Kysely } from "kysely";
+import type { Database } from "../../db/schema.ts";
+import type { RunQueue } from "../../queue/run-queue.ts";
+import { apiAnsweredAction } from "../../runs/api-assign.ts";
+import { acceptTriggerEvent } from "../../runs/intake.ts";
+import { parseTaskRef, type TaskRef } from "../../runs/task-ref.ts";
+import { type ApiEnv, requireScope } from "./auth.ts";
+import { apiErrorSchema, errorResponses } from "./errors.ts";
+
+export interface TaskRoutesDeps {
+  db: Kysely<Database>;
+  queue: RunQueue;
+  /** How long a request waits for the intake worker's answer before it says "pending" (202). */
+  answerWaitMs?: number;
+}
+
+const taskParam = z.object({
+  id: z
+    .string()
+    .refine((id) => parseTaskRef(id) !== undefined, {
+      message:
+        "not a task: give a GitHub issue as owner/repo#12 (URL-encoded: owner%2Frepo%2312) or a tracker key such as PROJ-123",
+    })
+    .openapi({ param: { name: "id", in: "path" }, example: "octo-org/api#12" }),
+});
+
+const assignedSchema = z
+  .object({
+    outcome: z.enum(["queued", "already_active", "pending"]).openapi({
+      description:
+        "queued: a new run; already_active: the task's active run (a repeat gives the same run); pending: the intake worker has not answered yet",
+    }),
+    runId: z.string().nullable(),
+    deliveryId: z.string(),
+  })
+  .openapi("AssignedTask");
+
+const assign = createRoute({
+  method: "post",
+  path: "/task/{id}/assign-to-agent",
+  summary: "Start the default workflow (implement-issue) on a task, through the same intake as a webhook",
+  security: [{ Bearer: [] }],
+  middleware: [requireScope("write")] as const,
+  request: { params: taskParam },
+  responses: {
+    201: { description: "A run was queued", content: { "application/json": { schema: assignedSchema } } },
+    200: {
+      description: "The task's active run",
+      content: { "application/json": { schema: assignedSchema } },
+    },
+    202: {
+      description: "Accepted; not answered yet",
+      content: { "application/json": { schema: assignedSchema } },
+    },
+    404: {
+      description: "No such issue, or the app is not installed there",
+      content: { "application/json": { schema: apiErrorSchema } },
+    },
+    422: {
+      description: "A task no run can be made of",
+      content: { "application/json": { schema: apiErrorSchema } },
+    },
+    ...errorResponses,
+  },
+});
+
+export function taskRoutes(app: OpenAPIHono<ApiEnv>, deps: TaskRoutesDeps) {
+  app.openapi(assign, async (c) => {
+    const task = parseTaskRef(c.req.valid("param").id) as TaskRef;
+    switch (task.kind) {
+      case "tracker_key":
+        return c.json(
+          {
+            error: `${task.key} is a tracker key: this installation starts work from GitHub issues (owner/repo#12); configure the Jira or Linear intake to assign tracker tasks`,
+          },
+          422,
+        );
+      case "github_issue": {
+        const deliveryId = `api:${randomUUID()}`;
+        await acceptTriggerEvent(
+          deps,
+          {
+            id: deliveryId,
+            source: "api",
+            event: "task.assign_to_agent",
+            installationId: null,
+            repository: `${task.owner}/${task.name}`,
+          },
+          {
+            kind: "api_assign",
+            task: {
+              kind: "github_issue",
+              repository: { owner: task.owner, name: task.name },
+              number: task.number,
+            },
+            requester: c.var.caller.name,
+          },
+        );
+        const answer = await waitForAnswer(deps, deliveryId, deps.answerWaitMs ?? 10_000);
+        if (!answer) return c.json({ outcome: "pending" as const, runId: null, deliveryId }, 202);
+        switch (answer.outcome) {
+          case "queued":
+            return c.json({ outcome: "queued" as const, runId: answer.runId, deliveryId }, 201);
+          case "already_active":
+            return c.json({ outcome: "already_active" as const, runId: answer.runId, deliveryId }, 200);
+          case "not_found":
+          case "not_installed":
+            return c.json({ error: answer.text }, 404);
+          default:
+            return c.json({ error: answer.text }, 422);
+        }
+      }
+    }
+  });
+}
+
+/** The intake worker's answer (web and worker may be separate processes: it is read from the audit log). */
+async function waitForAnswer(deps: TaskRoutesDeps, deliveryId: string, waitMs: number) {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const row = await deps.db
+      .selectFrom("audit_log")
+      .select(["run_id", "details"])
+      .where("delivery_id", "=", deliveryId)
+      .where("action", "=", apiAnsweredAction)
+      .executeTakeFirst();
+    if (row) {
+      const details = row.details as { outcome?: string; text?: string };
+      return {
+        outcome: details.outcome ?? "invalid",
+        text: details.text ?? "the task was refused",
+        runId: row.run_id,
+      };
+    }
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
