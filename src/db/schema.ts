@@ -14,6 +14,8 @@ export interface Database {
   app_comments: AppCommentsTable;
   run_threads: RunThreadsTable;
   api_tokens: ApiTokensTable;
+  plan_drafts: PlanDraftsTable;
+  plan_created_tasks: PlanCreatedTasksTable;
 }
 
 export interface DeliveriesTable {
@@ -204,4 +206,22 @@ export interface ApiTokensTable {
   created_at: ColumnType<Date, Date | undefined, never>;
   last_used_at: Date | null;
   revoked_at: Date | null;
+}
+
+/** The last plan posted on a task (src/agents/planning/plan-store.ts). */
+export interface PlanDraftsTable {
+  task_key: string;
+  run_id: string;
+  plan: ColumnType<unknown, string, string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** A tracker task filed from a plan (src/agents/planning/plan-store.ts). */
+export interface PlanCreatedTasksTable {
+  task_key: string;
+  item: string;
+  created_key: string;
+  url: string;
+  run_id: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }

@@ -6,9 +6,7 @@ import { z } from "zod";
  * Ids are the model's own short names ("E1", "T3"), so dependencies can point at tasks and a task can
  * name its epic; creation keys each created task on them, so an approved plan is filed once.
  */
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,20}$/, "an id is 1 to 20 letters, digits, - or _ (e.g. T1)");
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, "an id is 1 to 20 letters, digits, - or _ (e.g. T1)");
 
 export const planTaskSchema = z.strictObject({
   id,

@@ -29,7 +29,11 @@ export interface PlanningWorkspace {
 
 /** What the planning agent acts with; src/cli/planning-ports.ts gives it the real ones. */
 export interface PlanningPorts {
-  openWorkspace(request: { repository: string; runId: string; signal: AbortSignal }): Promise<PlanningWorkspace>;
+  openWorkspace(request: {
+    repository: string;
+    runId: string;
+    signal: AbortSignal;
+  }): Promise<PlanningWorkspace>;
   /** The repository's instructions and map for this task, as the development agent gets them. */
   startingContext(request: {
     dir: string;
@@ -131,7 +135,10 @@ export async function runPlanningAgent(
         type: "text",
         text: await ports.startingContext({
           dir: workspace.dir,
-          task: { title: input.task.title, body: [input.task.description, input.notes].filter(Boolean).join("\n\n") },
+          task: {
+            title: input.task.title,
+            body: [input.task.description, input.notes].filter(Boolean).join("\n\n"),
+          },
           instructions: workspace.settings.instructions,
         }),
       },
@@ -145,7 +152,12 @@ export async function runPlanningAgent(
       fallbackModel: ports.fallbackModel,
       maxTokens: 8192,
       limits: { maxTurns: input.max_turns, maxDurationMs: input.max_minutes * 60_000 },
-      call: { runId: call.runId, step: call.stepName, idempotencyKey: call.idempotencyKey, scopes: ports.scopes },
+      call: {
+        runId: call.runId,
+        step: call.stepName,
+        idempotencyKey: call.idempotencyKey,
+        scopes: ports.scopes,
+      },
       checkpoints: ports.checkpoints,
       // Nothing is written, so there is no worktree change to checkpoint.
       worktree: { snapshot: async () => ({ diff: "", baseCommit: null }), restore: async () => {} },
@@ -165,7 +177,8 @@ export async function runPlanningAgent(
     costUsd = loop.costUsd;
     let plan = found.plan;
     if (!plan) {
-      if (loop.stop === "budget") throw malformedPlan(`the budget stopped it first (${loop.budgetMessage ?? ""})`);
+      if (loop.stop === "budget")
+        throw malformedPlan(`the budget stopped it first (${loop.budgetMessage ?? ""})`);
       if (found.rejected !== undefined) throw malformedPlan(`its plan was malformed (${found.rejected})`);
       // The model ended without the tool: it is asked once more, with the tool required.
       const result = await ports.model.create(
@@ -196,7 +209,7 @@ export async function runPlanningAgent(
       const submitted = result.message.content.find(
         (block) => block.type === "tool_use" && block.name === submitPlanToolName,
       );
-      if (!submitted || submitted.type !== "tool_use") throw malformedPlan("it never called submit_plan");
+      if (submitted?.type !== "tool_use") throw malformedPlan("it never called submit_plan");
       const second = planSchema.safeParse(submitted.input);
       if (!second.success) throw malformedPlan(`its plan was malformed (${planProblems(second.error)})`);
       plan = second.data;

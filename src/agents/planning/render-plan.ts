@@ -32,7 +32,10 @@ export function renderPlan(plan: Plan, meta: { runId: string }): string {
 function renderTask(task: PlanTask): string[] {
   const facts = [`size ${task.size}`];
   if (task.depends_on.length > 0) facts.push(`after ${task.depends_on.join(", ")}`);
-  const lines = [`- **${task.id}: ${text(task.title)}** (${facts.join(", ")})`, `  ${text(task.description)}`];
+  const lines = [
+    `- **${task.id}: ${text(task.title)}** (${facts.join(", ")})`,
+    `  ${text(task.description)}`,
+  ];
   lines.push(...task.acceptance_criteria.map((c) => `  - [ ] ${text(c)}`));
   if (task.files.length > 0) lines.push(`  Files: ${task.files.map(code).join(", ")}`);
   lines.push("");
@@ -41,14 +44,22 @@ function renderTask(task: PlanTask): string[] {
 
 /** The body of a task as its tracker shows it. */
 export function taskDescription(task: PlanTask): string {
-  const lines = [task.description, "", "Acceptance criteria:", ...task.acceptance_criteria.map((c) => `- ${c}`)];
+  const lines = [
+    task.description,
+    "",
+    "Acceptance criteria:",
+    ...task.acceptance_criteria.map((c) => `- ${c}`),
+  ];
   if (task.files.length > 0) lines.push("", `Files likely touched: ${task.files.join(", ")}`);
   lines.push("", `Size: ${task.size}`);
   return lines.join("\n");
 }
 
 function text(value: string): string {
-  return value.replace(/\r?\n+/g, " ").replace(/</g, "&lt;").replace(/@(\w)/g, "@\u200b$1");
+  return value
+    .replace(/\r?\n+/g, " ")
+    .replace(/</g, "&lt;")
+    .replace(/@(\w)/g, "@\u200b$1");
 }
 
 function code(value: string): string {
