@@ -65,13 +65,17 @@ const plan = {
   open_questions: ["Which CI does the project use?"],
 };
 
+let comments = 0;
 function comment(body: string, login = "Codertocat") {
   const payload = webhookExample("issue_comment", "created") as {
-    comment: { body: string; user: { login: string } };
+    comment: { id: number; body: string; user: { login: string } };
     issue: { number: number; title: string; body: string | null; pull_request?: unknown };
     sender: { login: string };
     installation?: { id: number };
   };
+  // Each its own comment: intake dedupes a trigger by the comment it came from.
+  comments += 1;
+  payload.comment.id += comments;
   payload.comment.body = body;
   payload.comment.user.login = login;
   payload.sender.login = login;
@@ -164,7 +168,8 @@ describe("/plan and /plan approve on a GitHub issue, end to end", () => {
     // A reader's approve is refused, and creates nothing.
     expect(await current.deliver("issue_comment", comment("/plan approve", "reader"))).toBe(200);
     await waitFor(
-      async () => github.comments().some((c) => c.body.includes("only people with write access")) || undefined,
+      async () =>
+        github.comments().some((c) => c.body.includes("only people with write access")) || undefined,
       20_000,
       "the refusal",
     );
@@ -212,5 +217,5 @@ describe("/plan and /plan approve on a GitHub issue, end to end", () => {
       "the failure comment",
     );
     expect(github.openedIssues).toHaveLength(3);
-  });
+  }, 300_000);
 });
