@@ -152,7 +152,7 @@ describe("/plan and /plan approve on a GitHub issue, end to end", () => {
     const [planned] = await finished(1);
     expect(planned).toMatchObject({ workflow: "plan", status: "succeeded" });
     // Read-only tools: no bash offered, the create refused, the view answered.
-    const tools = (api.requests[0]?.body.tools as { name: string }[]).map((t) => t.name);
+    const tools = ((api.requests[0]?.body.tools ?? []) as { name: string }[]).map((t) => t.name);
     expect(tools).toEqual(["str_replace_based_edit_tool", "search", "submit_plan"]);
     expect(JSON.stringify(api.requests[1]?.body.messages)).toContain("Hello, wrld");
     expect(JSON.stringify(api.requests[2]?.body.messages)).toContain("create is refused");
