@@ -68,7 +68,7 @@ export function githubTaskManagement(options: GithubTaskManagementOptions): Task
     where: IssueKey,
     issue: { title: string; body: string; labels: string[] },
     signal: AbortSignal,
-  ): Promise<{ key: string; url: string }> {
+  ): Promise<{ key: string; url: string; id: number }> {
     const response = await call(`open an issue in ${where.owner}/${where.repo}`, signal, () =>
       octokit.request("POST /repos/{owner}/{repo}/issues", {
         owner: where.owner,
@@ -79,8 +79,21 @@ export function githubTaskManagement(options: GithubTaskManagementOptions): Task
         request: { signal },
       }),
     );
-    const opened = z.object({ number: z.int(), html_url: z.string() }).parse(response.data);
-    return { key: `${where.owner}/${where.repo}#${opened.number}`, url: opened.html_url };
+    const opened = z.object({ id: z.int(), number: z.int(), html_url: z.string() }).parse(response.data);
+    return { key: `${where.owner}/${where.repo}#${opened.number}`, url: opened.html_url, id: opened.id };
+  }
+
+  /** Makes an issue a sub-issue of another (the REST sub-issues API takes the child's id, not its number). */
+  async function addSubIssue(parent: IssueKey, childId: number, signal: AbortSignal) {
+    await call(`add a sub-issue to ${parent.key}`, signal, () =>
+      octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues", {
+        owner: parent.owner,
+        repo: parent.repo,
+        issue_number: parent.number,
+        sub_issue_id: childId,
+        request: { signal },
+      }),
+    );
   }
 
   async function comment(
@@ -156,9 +169,11 @@ export function githubTaskManagement(options: GithubTaskManagementOptions): Task
       return { linked: true };
     },
 
-    async create_task({ title, description, parent_key, labels }, ctx) {
-      // An issue goes in the parent's repository, or the run's own when it has no parent.
+    async create_task({ title, description, type, parent_key, labels }, ctx) {
+      // An issue goes in the parent's repository, or the run's own when it has no parent. GitHub has no
+      // epics: a planned epic becomes a sub-issue of the run's issue, and its tasks sub-issues of it.
       const home = parent_key ?? options.snapshot?.key;
+      const under = parent_key ?? (type === "epic" ? options.snapshot?.key : undefined);
       if (!home) {
         throw new UserFacingError(
           "invalid_task",
@@ -166,8 +181,10 @@ export function githubTaskManagement(options: GithubTaskManagementOptions): Task
         );
       }
       const parent = parseIssueKey(home);
-      const body = parent_key ? `${description}\n\nPart of #${parent.number}`.trim() : description;
-      return await openIssue(parent, { title, body, labels }, ctx.signal);
+      const body = under ? `${description}\n\nPart of #${parent.number}`.trim() : description;
+      const opened = await openIssue(parent, { title, body, labels }, ctx.signal);
+      if (under) await addSubIssue(parseIssueKey(under), opened.id, ctx.signal);
+      return { key: opened.key, url: opened.url };
     },
 
     async create_subtasks({ parent_key, subtasks }, ctx) {
@@ -175,7 +192,8 @@ export function githubTaskManagement(options: GithubTaskManagementOptions): Task
       const created: { key: string; url: string }[] = [];
       for (const subtask of subtasks) {
         const body = `${subtask.description}\n\nPart of #${parent.number}`.trim();
-        created.push(await openIssue(parent, { title: subtask.title, body, labels: [] }, ctx.signal));
+        const opened = await openIssue(parent, { title: subtask.title, body, labels: [] }, ctx.signal);
+        created.push({ key: opened.key, url: opened.url });
       }
       return { subtasks: created };
     },

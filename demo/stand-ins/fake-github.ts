@@ -74,8 +74,20 @@ export class FakeGitHub {
     number,
     { review: Record<string, unknown>; comments: Record<string, unknown>[] }
   >();
+  /** Issues opened through the API (`POST /repos/{owner}/{repo}/issues`), in order. */
+  readonly openedIssues: {
+    repository: string;
+    id: number;
+    number: number;
+    title: string;
+    body: string;
+    labels: string[];
+  }[] = [];
+  /** owner/name#number of a parent → the ids of its sub-issues, in the order they were added. */
+  readonly subIssues = new Map<string, number[]>();
   #server: Server | undefined;
   #nextCommentId = 1000;
+  #nextIssueNumber = 500;
   #nextPullNumber = 100;
   #deletedRefs = new Set<string>();
   #postedComments: { path: string; comment: Record<string, unknown> }[] = [];
@@ -373,6 +385,47 @@ export class FakeGitHub {
         pull.requestedReviewers.push(...((body.reviewers as string[] | undefined) ?? []));
       }
       return { status: method === "POST" ? 201 : 200, body: this.#pullBody(pull) };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(route);
+    if (method === "POST" && match) {
+      const repository = `${match[1]}/${match[2]}`;
+      const number = this.#nextIssueNumber++;
+      const opened = {
+        repository,
+        id: 9_000_000 + number,
+        number,
+        title: String(body.title),
+        body: String(body.body ?? ""),
+        labels: (body.labels as string[] | undefined) ?? [],
+      };
+      this.openedIssues.push(opened);
+      this.issueLabels.set(`${repository}#${number}`, [...opened.labels]);
+      const example = webhookExample("issues", "opened").issue as Record<string, unknown>;
+      return {
+        status: 201,
+        body: {
+          ...example,
+          id: opened.id,
+          number,
+          title: opened.title,
+          body: opened.body,
+          labels: opened.labels.map((name) => ({ name })),
+          html_url: `http://${this.host}/${repository}/issues/${number}`,
+        },
+      };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/sub_issues$/.exec(route);
+    if (method === "POST" && match) {
+      // https://docs.github.com/rest/issues/sub-issues#add-sub-issue: the child by its id; 422 when it
+      // is already a sub-issue of some parent.
+      const key = `${match[1]}/${match[2]}#${match[3]}`;
+      const child = Number(body.sub_issue_id);
+      if ([...this.subIssues.values()].some((ids) => ids.includes(child)))
+        return { status: 422, body: { message: "Validation Failed" } };
+      if (!this.openedIssues.some((i) => i.id === child)) return notFound;
+      this.subIssues.set(key, [...(this.subIssues.get(key) ?? []), child]);
+      const example = webhookExample("issues", "opened").issue as Record<string, unknown>;
+      return { status: 201, body: { ...example, number: Number(match[3]) } };
     }
     match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/.exec(route);
     if (method === "GET" && match) {

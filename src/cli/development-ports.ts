@@ -149,9 +149,10 @@ export function developmentPorts(
       });
       return context.text;
     },
-    toolbox: ({ dir }) =>
+    toolbox: ({ dir, readOnly }) =>
       createToolbox({
         dir,
+        ...(readOnly ? { readOnly } : {}),
         runner: sandboxed,
         blockedPaths,
         ...(allowedCommands ? { allowedCommands } : {}),

@@ -2,17 +2,21 @@ import path from "node:path";
 import { githubAdapters } from "../../adapters/github/index.ts";
 import { resolvePluginAdapters } from "../../adapters/registry.ts";
 import { runDevelopmentAgent } from "../agents/development/development-agent.ts";
+import { fileInputSchema, filePlan } from "../agents/planning/file-plan.ts";
+import { databasePlanStore } from "../agents/planning/plan-store.ts";
+import { runPlanningAgent } from "../agents/planning/planning-agent.ts";
 import { createAnthropic, ModelClient } from "../ai/client.ts";
 import { priceTableFromConfig } from "../ai/pricing.ts";
 import { StepModel } from "../ai/step-model.ts";
 import { allScopes } from "../budget/scopes.ts";
 import type { AppDatabase } from "../db/connect.ts";
-import type { AgentPort } from "../engine/agent-port.ts";
+import type { AgentCallContext, AgentPort } from "../engine/agent-port.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import { getRun } from "../engine/run-store.ts";
 import { UserFacingError } from "../errors.ts";
 import type { CommunicationAdapter } from "../plugins/communication.ts";
 import type { GithubAccess } from "../plugins/github-access.ts";
+import { taskSchema } from "../plugins/task-management.ts";
 import { scopesOfRun } from "../runs/run-budget.ts";
 import type { RunRef } from "../runs/run-ref.ts";
 import { runRequestSchema } from "../runs/run-request.ts";
@@ -20,7 +24,8 @@ import { databaseThreadStore } from "../runs/run-threads.ts";
 import { snapshotTask } from "../runs/task-snapshot.ts";
 import type { EngineServices } from "../runs/worker.ts";
 import type { AppContext } from "./app-context.ts";
-import { developmentPorts } from "./development-ports.ts";
+import { type DevelopmentWiring, developmentPorts } from "./development-ports.ts";
+import { planningPorts } from "./planning-ports.ts";
 
 export interface EngineWiring {
   github: GithubAccess;
@@ -60,32 +65,66 @@ export async function engineServices(
 
   const agents: AgentPort = {
     run: async (agent, input, call) => {
+      if (agent === "planning") return await runPlanning(input, call);
       if (agent !== "development") {
         throw new UserFacingError(
           "agent_unavailable",
           `the ${agent} agent is not available in this version of ai-dev, so this workflow cannot finish yet`,
         );
       }
-      const ports = developmentPorts(
-        {
-          config: loaded.config,
-          db: database.db,
-          log: call.log,
-          secrets: context.secrets,
-          liquid: wiring.workflows.liquid,
-          promptsDir: wiring.promptsDir,
-          client,
-          scopes,
-          github: wiring.github,
-          versionControl,
-          installationId: ref.installationId,
-          baseDir,
-        },
-        { runId: call.runId, stepName: call.stepName, leaseEpoch: call.leaseEpoch },
-      );
+      const ports = developmentPorts(developmentWiring(call), {
+        runId: call.runId,
+        stepName: call.stepName,
+        leaseEpoch: call.leaseEpoch,
+      });
       return await runDevelopmentAgent(input, ports, call);
     },
   };
+  function developmentWiring(call: AgentCallContext): DevelopmentWiring {
+    return {
+      config: loaded.config,
+      db: database.db,
+      log: call.log,
+      secrets: context.secrets,
+      liquid: wiring.workflows.liquid,
+      promptsDir: wiring.promptsDir,
+      client,
+      scopes,
+      github: wiring.github,
+      versionControl,
+      installationId: ref.installationId,
+      baseDir,
+    };
+  }
+  const plans = databasePlanStore(database.db);
+  // `/plan` drafts a plan and keeps it as the task's draft; `/plan approve` (approve: true) files it.
+  async function runPlanning(input: Record<string, unknown>, call: AgentCallContext) {
+    const filing = fileInputSchema.safeParse(input);
+    if (filing.success) {
+      const taskManagement = adapters.task_management;
+      if (!taskManagement) {
+        throw new UserFacingError(
+          "no_task_provider",
+          "no task_management plugin is configured, so an approved plan has nowhere to go: enable one in ai-dev.config.yaml",
+        );
+      }
+      return await filePlan(filing.data.task_key, {
+        store: plans,
+        createTask: taskManagement.create_task,
+        runId: call.runId,
+        ctx: { ...call },
+      });
+    }
+    const ports = planningPorts(developmentWiring(call), {
+      runId: call.runId,
+      stepName: call.stepName,
+      leaseEpoch: call.leaseEpoch,
+    });
+    const result = await runPlanningAgent(input, ports, call);
+    const task = taskSchema.parse(input.task);
+    await plans.saveDraft(task.key, call.runId, result.plan);
+    return result;
+  }
   return { model: new StepModel({ client, scopesFor: () => scopes }), adapters, agents };
 }
 

@@ -15,6 +15,8 @@ export interface Database {
   run_threads: RunThreadsTable;
   api_tokens: ApiTokensTable;
   api_sessions: ApiSessionsTable;
+  plan_drafts: PlanDraftsTable;
+  plan_created_tasks: PlanCreatedTasksTable;
 }
 
 export interface DeliveriesTable {
@@ -215,4 +217,22 @@ export interface ApiSessionsTable {
   name: string;
   created_at: ColumnType<Date, Date | undefined, never>;
   expires_at: Date;
+}
+
+/** The last plan posted on a task (src/agents/planning/plan-store.ts). */
+export interface PlanDraftsTable {
+  task_key: string;
+  run_id: string;
+  plan: ColumnType<unknown, string, string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+/** A tracker task filed from a plan (src/agents/planning/plan-store.ts). */
+export interface PlanCreatedTasksTable {
+  task_key: string;
+  item: string;
+  created_key: string;
+  url: string;
+  run_id: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }

@@ -189,8 +189,11 @@ function runRequestOf(event: IssueTriggerEvent, effective: EffectiveRepoConfig):
       };
     case "command": {
       const text = [event.command.argument, event.command.rest].filter(Boolean).join("\n");
-      if (event.command.name === "plan") return { kind: "plan", workflow: "plan", notes: text, trigger };
-      return undefined;
+      if (event.command.name !== "plan") return undefined;
+      // `/plan approve` files the draft the last `/plan` posted; any other text is notes for a new draft.
+      if (event.command.argument.trim().toLowerCase() === "approve" && !event.command.rest.trim())
+        return { kind: "plan", workflow: "plan-approve", notes: "", trigger };
+      return { kind: "plan", workflow: "plan", notes: text, trigger };
     }
     case "edited":
       return undefined;

@@ -33,6 +33,29 @@ async function toolbox(
 const read = (relative: string) => readFileSync(path.join(worktree.dir, relative), "utf8");
 
 describe("agent tools", () => {
+  it("read-only, offers view and search and refuses every write and bash, changing nothing", async () => {
+    const tools = await toolbox({ "a.txt": "one\n" }, { readOnly: true });
+    expect(tools.definitions.map((d) => ("name" in d ? d.name : ""))).toEqual([
+      "str_replace_based_edit_tool",
+      "search",
+    ]);
+    expect((await tools.dispatch(editor({ command: "view", path: "a.txt" }))).result.content).toContain(
+      "one",
+    );
+    const writes = [
+      editor({ command: "create", path: "b.txt", file_text: "two" }),
+      editor({ command: "str_replace", path: "a.txt", old_str: "one", new_str: "two" }),
+      editor({ command: "insert", path: "a.txt", insert_line: 0, insert_text: "zero" }),
+      bash("echo two > a.txt"),
+    ];
+    for (const call of writes) {
+      const answer = await tools.dispatch(call);
+      expect(answer.result.is_error, call.name).toBe(true);
+      expect(answer.result.content).toMatch(/is refused: this agent only reads/);
+    }
+    expect(read("a.txt")).toBe("one\n");
+  });
+
   it("offers the text editor and bash the models are trained on, and a search tool with a schema", async () => {
     const tools = await toolbox({});
     expect(tools.definitions.map((d) => ("type" in d ? d.type : "custom"))).toEqual([

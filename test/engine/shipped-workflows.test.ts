@@ -69,9 +69,16 @@ const developer = () =>
 
 describe("the shipped workflows", () => {
   it("all validate, as `ai-dev workflows validate` checks them in CI", () => {
-    expect(workflows.names()).toEqual(["documentation-only", "hotfix", "implement-issue", "plan", "revise"]);
+    expect(workflows.names()).toEqual([
+      "documentation-only",
+      "hotfix",
+      "implement-issue",
+      "plan",
+      "plan-approve",
+      "revise",
+    ]);
     const result = validateWorkflowFiles([], { workflowsDir, promptsDir });
-    expect(result).toEqual({ ok: true, output: expect.stringContaining("5 workflow file(s) valid") });
+    expect(result).toEqual({ ok: true, output: expect.stringContaining("6 workflow file(s) valid") });
   });
 
   it("ship every prompt file, each telling the model that fenced text is data", () => {
@@ -82,6 +89,7 @@ describe("the shipped workflows", () => {
       "documentation.liquid",
       "implementation-plan.liquid",
       "plan-decomposition.liquid",
+      "planning-agent.liquid",
       "pr-description.liquid",
       "review-response.liquid",
     ]);
@@ -142,7 +150,8 @@ describe("the shipped workflows", () => {
   });
 
   it.each([
-    ["plan", { task_key: "PROJ-5", repository: "acme/app" }, ["create_subtasks", "add_comment", "notify"]],
+    ["plan", { task_key: "PROJ-5", repository: "acme/app" }, ["get_task", "add_comment", "notify"]],
+    ["plan-approve", { task_key: "PROJ-5", repository: "acme/app" }, ["add_comment"]],
     [
       "revise",
       {
@@ -158,10 +167,28 @@ describe("the shipped workflows", () => {
   ])("%s runs to the end with its prompts rendered strictly", async (workflow, inputs, actions) => {
     const { execute } = await startRun(database.db, workflows, { workflow, inputs });
     const recording = recordingAdapters();
-    const { agents } = recordingAgents(() => ({ summary: "The theme lives in src/theme.ts." }));
+    // The planning agent answers with its plan (drafting) or what it filed (approve: true).
+    const { agents } = recordingAgents((_, input) =>
+      input.approve === true
+        ? {
+            tasks: [],
+            created_count: 1,
+            comment: "Created 1 task from the approved plan:\n\n- PROJ-9: Add tokens",
+          }
+        : {
+            summary: "Add a theme.",
+            plan: { summary: "Add a theme." },
+            markdown: "### Proposed plan\n\nAdd a theme.",
+          },
+    );
     const outcome = await execute({ adapters: recording.adapters, model: plausibleModel().model, agents });
     expect(outcome).toEqual({ status: "succeeded", executed: true });
     expect(recording.calls.map((c) => c.action).filter((a) => actions.includes(a))).toEqual(actions);
+    if (workflow.startsWith("plan")) {
+      expect(recording.callsOf("task_management.add_comment")[0]?.input.body).toMatch(
+        /^(### Proposed plan|Created 1 task)/,
+      );
+    }
   });
 
   it("implement-issue skips the docs and the notice when those plugins are not configured", async () => {

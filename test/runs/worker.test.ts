@@ -172,7 +172,9 @@ describe("the worker", () => {
       10_000,
       "the approval's answer",
     );
-    expect(approved).toContain("Raised this run's cap from $0.01 to $5.00; this task's cap from $0.01 to $5.00");
+    expect(approved).toContain(
+      "Raised this run's cap from $0.01 to $5.00; this task's cap from $0.01 to $5.00",
+    );
     const budget = await current.database.db
       .selectFrom("budgets")
       .selectAll()

@@ -81,8 +81,8 @@ export interface DevelopmentPorts {
     task: { title: string; body: string };
     instructions: string | undefined;
   }): Promise<string>;
-  /** The tools for this worktree (src/agents/tools). */
-  toolbox(request: { dir: string }): Promise<Toolbox>;
+  /** The tools for this worktree (src/agents/tools); read-only: the editor's view and search alone. */
+  toolbox(request: { dir: string; readOnly?: boolean }): Promise<Toolbox>;
   /** The system prompt (rules) and first message, rendered from prompts/code-generation.liquid. */
   instructions(input: DevelopmentInput, branch: string): Promise<{ system: string; task: string }>;
   model: AgentLoopOptions["client"];

@@ -49,6 +49,11 @@ export interface ToolboxOptions {
    */
   secrets?: readonly string[];
   limits?: Partial<ToolLimits>;
+  /**
+   * The planning agent's tools: the editor's `view` and search only. Bash is not offered, and the
+   * editor refuses every command that writes, so looking around can change nothing.
+   */
+  readOnly?: boolean;
 }
 
 /** A `tool_use` block as the model sent it (the SDK's `ToolUseBlock` fits). */
@@ -85,7 +90,7 @@ export async function createToolbox(options: ToolboxOptions): Promise<Toolbox> {
   const liveSecrets = () => (options.secrets ?? []).filter((secret) => secret.length >= 4);
   const definitions: ToolUnion[] = [
     { type: "text_editor_20250728", name: textEditorToolName, max_characters: limits.maxOutputChars },
-    { type: "bash_20250124", name: bashToolName },
+    ...(options.readOnly ? [] : [{ type: "bash_20250124", name: bashToolName } as const]),
     searchToolDefinition,
   ];
 
@@ -93,9 +98,17 @@ export async function createToolbox(options: ToolboxOptions): Promise<Toolbox> {
     switch (call.name) {
       case textEditorToolName: {
         const input = parseInput(textEditorInputSchema, call);
+        if (options.readOnly && input.command !== "view") {
+          throw new ToolError(
+            `${input.command} is refused: this agent only reads (use view, or search); it writes nothing`,
+          );
+        }
         return { ...(await runTextEditor(worktree, input, limits)), isError: false };
       }
       case bashToolName: {
+        if (options.readOnly) {
+          throw new ToolError("bash is refused: this agent only reads (use view, or search)");
+        }
         const input = parseInput(bashInputSchema, call);
         return await runBash(
           worktree.root,
