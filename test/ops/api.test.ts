@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertRun } from "../../src/engine/run-store.ts";
 import { budgetsOverviewSchema } from "../../src/ops/budgets-overview.ts";
+import { writeApiTestConfig } from "../support/api-config.ts";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
 import { implementRunId, seedRuns } from "./seed-runs.ts";
 
@@ -12,17 +11,8 @@ const rateLimit = 25;
 let app: TestApp;
 let dir: string;
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "ai-dev-api-"));
-  const config = path.join(dir, "ai-dev.config.yaml");
-  writeFileSync(
-    config,
-    [
-      "workflows:",
-      `  config_dir: ${path.join(import.meta.dirname, "..", "fixtures", "intake", "workflows")}`,
-      "security:",
-      `  api_rate_limit: { requests: ${rateLimit}, window_seconds: 60 }`,
-    ].join("\n"),
-  );
+  let config: string;
+  ({ dir, config } = writeApiTestConfig("ai-dev-api-", rateLimit));
   app = await startTestApp({ worker: false, apiTokens: [operator], env: { AI_DEV_CONFIG: config } });
   await seedRuns(app.database.db);
 });

@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeApiTestConfig } from "../support/api-config.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 
 const operator = "operator-token-0123456789abcdef";
@@ -13,17 +12,8 @@ let writer: string;
 let reader: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "ai-dev-assign-"));
-  const config = path.join(dir, "ai-dev.config.yaml");
-  writeFileSync(
-    config,
-    [
-      "workflows:",
-      `  config_dir: ${path.join(import.meta.dirname, "..", "fixtures", "intake", "workflows")}`,
-      "security:",
-      `  api_rate_limit: { requests: ${rateLimit}, window_seconds: 60 }`,
-    ].join("\n"),
-  );
+  let config: string;
+  ({ dir, config } = writeApiTestConfig("ai-dev-assign-", rateLimit));
   // The intake worker answers; runs stay queued so the test can look at them.
   app = await startTestApp({
     worker: true,

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../demo/wait-for.ts";
 import { type AppDatabase, openDatabase } from "../../src/db/connect.ts";
@@ -11,6 +9,7 @@ import { listenForRunChanges } from "../../src/ops/events/run-changes.ts";
 import { RunEventsHub } from "../../src/ops/events/run-events-hub.ts";
 import type { RunSummary } from "../../src/ops/list-runs.ts";
 import type { RunView } from "../../src/ops/run-view.ts";
+import { writeApiTestConfig } from "../support/api-config.ts";
 import { startTestApp, type TestApp, webhookSecret } from "../support/app-harness.ts";
 import { openEventStream } from "../support/event-stream.ts";
 
@@ -25,17 +24,8 @@ let dir: string;
 let worker: AppDatabase;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "ai-dev-events-"));
-  const config = path.join(dir, "ai-dev.config.yaml");
-  writeFileSync(
-    config,
-    [
-      "workflows:",
-      `  config_dir: ${path.join(import.meta.dirname, "..", "fixtures", "intake", "workflows")}`,
-      "security:",
-      `  api_rate_limit: { requests: ${rateLimit}, window_seconds: 60 }`,
-    ].join("\n"),
-  );
+  let config: string;
+  ({ dir, config } = writeApiTestConfig("ai-dev-events-", rateLimit));
   app = await startTestApp({ worker: false, apiTokens: [operator], env: { AI_DEV_CONFIG: config } });
   const url = process.env.DATABASE_URL;
   worker =

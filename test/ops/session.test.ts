@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeApiTestConfig } from "../support/api-config.ts";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
 
 const operator = "operator-token-0123456789abcdef";
@@ -9,17 +8,8 @@ const rateLimit = 30;
 let app: TestApp;
 let dir: string;
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "ai-dev-session-"));
-  const config = path.join(dir, "ai-dev.config.yaml");
-  writeFileSync(
-    config,
-    [
-      "workflows:",
-      `  config_dir: ${path.join(import.meta.dirname, "..", "fixtures", "intake", "workflows")}`,
-      "security:",
-      `  api_rate_limit: { requests: ${rateLimit}, window_seconds: 60 }`,
-    ].join("\n"),
-  );
+  let config: string;
+  ({ dir, config } = writeApiTestConfig("ai-dev-session-", rateLimit));
   app = await startTestApp({ worker: false, apiTokens: [operator], env: { AI_DEV_CONFIG: config } });
 });
 afterAll(async () => {
