@@ -20,6 +20,7 @@ import { type RunDetail, runDetailSchema, runListSchema } from "../../src/ops/li
 import type { BenchFigures } from "../run.ts";
 import { generatedFileCount, generateRepository } from "../support/generated-repository.ts";
 import { median } from "../support/median.ts";
+import { benchDatabaseKinds, createScratchDatabase, figureSuffix } from "../support/scratch-database.ts";
 
 export const name = "orchestration";
 
@@ -126,52 +127,72 @@ async function measureRun(world: SampleWorld, issue: SampleIssue): Promise<Measu
   };
 }
 
-export async function run(): Promise<BenchFigures> {
-  const world = await startSampleWorld({
-    seed: (dir, bareName) => generateRepository(path.join(dir, bareName), { extra: sampleRepository.files }),
-  });
-  const measured: Measured[] = [];
-  const cloneMs: number[] = [];
+/** Runs `runs` issues one after another on a fresh world on one database; the first clones the mirror. */
+async function measureOn(kind: "pglite" | "postgres", cloneMs: number[]): Promise<Measured[]> {
+  const database =
+    kind === "postgres" ? await createScratchDatabase(process.env.DATABASE_URL ?? "") : undefined;
   try {
-    for (let i = 0; i < clones; i++) cloneMs.push(await timeClone(world));
-    for (let i = 1; i <= runs; i++) {
-      measured.push(await measureRun(world, { ...sampleIssue, number: i }));
+    const world = await startSampleWorld({
+      seed: (dir, bareName) =>
+        generateRepository(path.join(dir, bareName), { extra: sampleRepository.files }),
+      ...(database ? { databaseUrl: database.url } : {}),
+    });
+    const measured: Measured[] = [];
+    try {
+      if (cloneMs.length === 0) for (let i = 0; i < clones; i++) cloneMs.push(await timeClone(world));
+      for (let i = 1; i <= runs; i++) measured.push(await measureRun(world, { ...sampleIssue, number: i }));
+    } finally {
+      await world.stop();
     }
+    return measured;
   } finally {
-    await world.stop();
+    await database?.drop();
   }
-  const of = (key: keyof Measured) => Math.round(median(measured.map((m) => m[key])));
-  const orchestration = of("orchestrationMs");
-  const clone = Math.round(median(cloneMs));
-  const met = orchestration < clone;
-  const firstRun = measured[0];
-  const writes = of("writes");
-  return {
-    figures: {
-      orchestration_ms_median: orchestration,
-      orchestration_first_run_ms: firstRun ? Math.round(firstRun.orchestrationMs) : null,
-      orchestration_git_clone_ms: clone,
-      orchestration_model_wait_ms_median: of("modelMs"),
-      orchestration_github_writes_median: writes,
-    },
-    rows: [
-      {
+}
+
+export async function run(): Promise<BenchFigures> {
+  const cloneMs: number[] = [];
+  const figures: BenchFigures["figures"] = {};
+  const rows: BenchFigures["rows"] = [];
+  for (const kind of benchDatabaseKinds()) {
+    const measured = await measureOn(kind, cloneMs);
+    const suffix = figureSuffix(kind);
+    const of = (key: keyof Measured) => Math.round(median(measured.map((m) => m[key])));
+    const orchestration = of("orchestrationMs");
+    const clone = Math.round(median(cloneMs));
+    const met = orchestration < clone;
+    const firstRun = measured[0];
+    const writes = of("writes");
+    Object.assign(figures, {
+      [`orchestration_ms_median${suffix}`]: orchestration,
+      [`orchestration_first_run_ms${suffix}`]: firstRun ? Math.round(firstRun.orchestrationMs) : null,
+      [`orchestration_develop_ms_median${suffix}`]: of("developMs"),
+      [`orchestration_model_wait_ms_median${suffix}`]: of("modelMs"),
+      [`orchestration_github_writes_median${suffix}`]: writes,
+    });
+    figures.orchestration_git_clone_ms = clone;
+    if (kind === "pglite")
+      rows.push({
         label: `git clone of the repository, ${generatedFileCount} files (median of ${clones})`,
         value: `${clone} ms`,
-      },
+      });
+    rows.push(
       {
-        label: `orchestration: webhook accepted → PR created, less model time (median of ${runs})`,
+        label: `${kind}: orchestration, webhook accepted → PR created, less model time (median of ${runs})`,
         value: `${orchestration} ms (target < one git clone: ${met ? "met" : "MISSED"})`,
       },
       {
-        label: "orchestration of the first run (mirror cloned)",
+        label: `${kind}: orchestration of the first run (mirror cloned)`,
         value: `${firstRun ? Math.round(firstRun.orchestrationMs) : "?"} ms`,
       },
-      { label: "of which: waiting on the scripted model (median)", value: `${of("modelMs")} ms` },
-      { label: "of which: accepted → first step started (queues)", value: `${of("queuedMs")} ms` },
-      { label: "of which: the develop step", value: `${of("developMs")} ms` },
-      { label: "of which: develop done → PR created", value: `${of("toPullMs")} ms` },
-      { label: "GitHub writes before the PR (within the installation's burst)", value: `${writes}` },
-    ],
-  };
+      { label: `${kind}: of which waiting on the scripted model (median)`, value: `${of("modelMs")} ms` },
+      { label: `${kind}: of which accepted → first step started (queues)`, value: `${of("queuedMs")} ms` },
+      { label: `${kind}: of which the develop step`, value: `${of("developMs")} ms` },
+      { label: `${kind}: of which develop done → PR created`, value: `${of("toPullMs")} ms` },
+      { label: `${kind}: GitHub writes before the PR (within the installation's burst)`, value: `${writes}` },
+    );
+  }
+  if (!process.env.DATABASE_URL)
+    rows.push({ label: "postgres", value: "skipped (set DATABASE_URL to measure PostgreSQL)" });
+  return { figures, rows };
 }
