@@ -13,6 +13,7 @@ import type { IssueThread, ThreadRef } from "../plugins/issue-thread.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
 import { authorizeActor } from "./authorize.ts";
+import { readCheckFailures } from "./check-failures.ts";
 import { type BudgetCommands, cancelCommand, statusCommand } from "./commands.ts";
 import { isCommentRateLimited } from "./comment-rate-limit.ts";
 import { continueCommand, isContinueCommand } from "./continue-command.ts";
@@ -212,11 +213,6 @@ export async function asApproved(
 ): Promise<RunRequest> {
   // A continuation carries the task as its first run was given it (see continue-command.ts).
   if (request.kind === "continue") return request;
-  if (request.kind === "revise") {
-    if (request.reviewId === undefined) return request;
-    const instructions = await readReviewInstructions(github, request.trigger, request.reviewId);
-    return instructions === undefined ? request : { ...request, instructions };
-  }
   const delivery = await deps.db
     .selectFrom("deliveries")
     .select("received_at")
@@ -224,6 +220,17 @@ export async function asApproved(
     .executeTakeFirst();
   // The trigger's time is when its delivery arrived: later comments are not part of what was approved.
   const at = delivery?.received_at ?? new Date();
+  if (request.kind === "revise") {
+    const asked = { ...request, requestedAt: new Date(at).toISOString() };
+    if (request.checkSuiteId !== undefined)
+      return {
+        ...asked,
+        instructions: await readCheckFailures(github, request.trigger, request.checkSuiteId),
+      };
+    if (request.reviewId === undefined) return asked;
+    const instructions = await readReviewInstructions(github, request.trigger, request.reviewId);
+    return instructions === undefined ? asked : { ...asked, instructions };
+  }
   return { ...request, snapshot: await readTaskSnapshot(github, request.trigger, at) };
 }
 
@@ -245,7 +252,9 @@ async function answerCommand(
         const instructions = [event.command.argument, event.command.rest].filter(Boolean).join("\n");
         const branch = await pullRequestBranch(deps, trigger);
         const request = { kind: "revise", workflow: "revise", instructions, branch, trigger } as const;
-        await acceptRunRequest(deps, trigger.deliveryId, request, effective.limits);
+        const github = await deps.github.client(trigger.installationId);
+        const approved = await asApproved(deps, github, trigger.deliveryId, request);
+        await acceptRunRequest(deps, trigger.deliveryId, approved, effective.limits);
         return `Queued a revision of this pull request (\`/status\` shows where it is).`;
       }
       return "`/revise` works on pull requests that this app opened.";
