@@ -99,7 +99,12 @@ export async function runRevisionAgent(
       call.signal,
     );
     // Not a failure: the summary said why nothing was changed, and no commit is pushed.
-    return { commit: "", summary: "nothing to revise", addressed: 0, not_addressed: selection.notAddressed.length };
+    return {
+      commit: "",
+      summary: "nothing to revise",
+      addressed: 0,
+      not_addressed: selection.notAddressed.length,
+    };
   }
   const development: DevelopmentInput = {
     task: {
@@ -142,7 +147,8 @@ export async function runRevisionAgent(
   const reviewers = new Set<string>();
   if (input.origin !== "checks") {
     if (input.requested_by) reviewers.add(input.requested_by);
-    for (const { comments } of selection.addressed) if (comments[0]?.author) reviewers.add(comments[0].author);
+    for (const { comments } of selection.addressed)
+      if (comments[0]?.author) reviewers.add(comments[0].author);
   }
   const asked = [...reviewers].filter((login) => !ports.appLogins.has(login.toLowerCase()));
   await ports.reviews.requestReview(pull, asked, call.signal);

@@ -1,4 +1,4 @@
-import { placeOfThread, type AddressedThread } from "./thread-selection.ts";
+import { type AddressedThread, placeOfThread } from "./thread-selection.ts";
 
 /** What the revision's prompt is rendered from: the threads and instructions, as text (untrusted). */
 export interface RevisionBrief {

@@ -32,7 +32,9 @@ export function renderRevisionSummary(options: {
     if (selection.addressed.length > 0) {
       parts.push(
         `Addressed:\n${selection.addressed
-          .map(({ label, thread }) => `- ${placeOfThread(thread)}: ${options.answers.get(label) ?? "addressed"}`)
+          .map(
+            ({ label, thread }) => `- ${placeOfThread(thread)}: ${options.answers.get(label) ?? "addressed"}`,
+          )
           .join("\n")}`,
       );
     }

@@ -66,9 +66,7 @@ export async function selectThreads(
       skip(`it is a conversation between ${people.map((p) => `@${p}`).join(" and ")}`);
       continue;
     }
-    const others = [
-      ...new Set(comments.flatMap((c) => mentionsOf(c.body)).filter((login) => !isApp(login))),
-    ];
+    const others = [...new Set(comments.flatMap((c) => mentionsOf(c.body)).filter((login) => !isApp(login)))];
     if (others.length > 0) {
       skip(`it is addressed to ${others.map((p) => `@${p}`).join(", ")}, not to the app`);
       continue;
