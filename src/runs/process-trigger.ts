@@ -20,6 +20,7 @@ import { continueCommand, isContinueCommand } from "./continue-command.ts";
 import { acceptRunRequest } from "./intake.ts";
 import { forgetRefusal, recordRefusal } from "./refusal.ts";
 import { readReviewInstructions } from "./review-instructions.ts";
+import { revisionRoundsExhausted } from "./revision-rounds.ts";
 import { isAppPullRequest } from "./run-queries.ts";
 import type { RunRequest, RunTrigger } from "./run-request.ts";
 import { noteTaskEdited } from "./task-edited.ts";
@@ -83,10 +84,14 @@ export async function processTriggerEvent(
       .where("action", "=", action)
       .executeTakeFirst()) !== undefined;
 
-  const decision = await authorizeActor(github, trigger.repository, {
-    login: trigger.actor.login,
-    type: event.senderType,
-  });
+  // Failed checks on the app's own pull request are no person's request: there is nobody to authorize.
+  const decision =
+    event.kind === "checks_failed"
+      ? ({ allowed: true, role: "app" } as const)
+      : await authorizeActor(github, trigger.repository, {
+          login: trigger.actor.login,
+          type: event.senderType,
+        });
   if (!decision.allowed) {
     if (await saidBefore("trigger.refused")) return;
     // Bots are not answered, so two apps can never talk to each other in a loop; a person is told once
@@ -134,6 +139,20 @@ export async function processTriggerEvent(
   try {
     const request = runRequestOf(event, effective);
     if (request) {
+      const exhausted = await revisionRoundsExhausted(deps.db, deps.config, deliveryId, request);
+      if (exhausted) {
+        if (await saidBefore("trigger.round_limit")) return;
+        await reply(exhausted);
+        await audit(deps.db, {
+          actor: trigger.actor.login,
+          action: "trigger.round_limit",
+          repository: trigger.repository.fullName,
+          target,
+          deliveryId,
+          details: { event: trigger.event },
+        });
+        return;
+      }
       const approved = await asApproved(deps, github, deliveryId, request);
       const outcome = await acceptRunRequest(deps, deliveryId, approved, effective.limits);
       deps.log.info({ deliveryId, ...outcome }, "trigger accepted");
@@ -187,6 +206,15 @@ function runRequestOf(event: IssueTriggerEvent, effective: EffectiveRepoConfig):
         branch: event.branch,
         trigger,
         ...(event.reviewId ? { reviewId: event.reviewId } : {}),
+      };
+    case "checks_failed":
+      return {
+        kind: "revise",
+        workflow: "revise",
+        instructions: "",
+        branch: event.branch,
+        trigger,
+        checkSuiteId: event.checkSuiteId,
       };
     case "command": {
       const text = [event.command.argument, event.command.rest].filter(Boolean).join("\n");
@@ -252,6 +280,8 @@ async function answerCommand(
         const instructions = [event.command.argument, event.command.rest].filter(Boolean).join("\n");
         const branch = await pullRequestBranch(deps, trigger);
         const request = { kind: "revise", workflow: "revise", instructions, branch, trigger } as const;
+        const exhausted = await revisionRoundsExhausted(deps.db, deps.config, trigger.deliveryId, request);
+        if (exhausted) return exhausted;
         const github = await deps.github.client(trigger.installationId);
         const approved = await asApproved(deps, github, trigger.deliveryId, request);
         await acceptRunRequest(deps, trigger.deliveryId, approved, effective.limits);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type FakeReviewThread, githubFixture } from "../../demo/stand-ins/fake-github.ts";
 import { type GitHttpServer, startGitHttpServer } from "../../demo/stand-ins/git-http-server.ts";
-import { createBareRepository, git, pushCommit } from "../../demo/stand-ins/git-repos.ts";
+import { createBareRepository, git } from "../../demo/stand-ins/git-repos.ts";
 import {
   type ScriptedAnthropic,
   startScriptedAnthropic,
@@ -12,9 +12,9 @@ import {
 import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
 import { waitFor } from "../../demo/wait-for.ts";
 import { repoRoot } from "../../src/cli/runtime.ts";
-import { insertRun } from "../../src/engine/run-store.ts";
 import { checkSandbox } from "../../src/sandbox/check-sandbox.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { seedAppPullRequest } from "../support/app-pull-request.ts";
 import { finishedRun } from "../support/runs.ts";
 import { agentTurns } from "../support/scripted-anthropic/agent-turns.ts";
 
@@ -63,10 +63,6 @@ describe.skipIf(!sandbox.ok)("a review requesting changes on the app's pull requ
       ".github/ai-dev.yml": settings,
     });
     const mainCommit = git(bare, ["rev-parse", "main"]).trim();
-    // The pull request's branch as the app's first run pushed it.
-    git(bare, ["branch", branch, "main"]);
-    const before = pushCommit(bare, branch, { "greeting.txt": "Hello, world\n" }, "Fix the greeting");
-
     gitServer = await startGitHttpServer({ root, token: gitToken });
     api = await startScriptedAnthropic();
     const turns = agentTurns("revise");
@@ -95,35 +91,14 @@ describe.skipIf(!sandbox.ok)("a review requesting changes on the app's pull requ
       defaultBranch: "main",
       cloneUrl: gitServer.repoUrl("Hello-World.git"),
     });
-    // The app opened pull request #12 from that branch: a finished run recorded it.
-    github.pulls.push({
+    // The app opened pull request #12 from that branch.
+    const before = await seedAppPullRequest(current, {
+      bare,
       repository,
+      branch,
       number: pullNumber,
-      head: branch,
-      base: "main",
-      title: "Fix the greeting",
-      body: "Closes #7",
-      draft: false,
-      state: "open",
-      requestedReviewers: [],
+      files: { "greeting.txt": "Hello, world\n" },
     });
-    const opener = await insertRun(database.db, {
-      workflow: "implement-issue",
-      inputs: {},
-      context: {},
-      now: new Date(),
-    });
-    await database.db
-      .updateTable("runs")
-      .set({
-        status: "succeeded",
-        repository,
-        target_kind: "issue",
-        target_number: 7,
-        pull_request_number: pullNumber,
-      })
-      .where("id", "=", opener)
-      .execute();
 
     // The review: two inline comments for the app, a third addressed to a colleague, and a thread where
     // two people talk to each other.

@@ -119,7 +119,8 @@ export async function runRevisionAgent(
     repository: input.repository,
     ...(input.base_branch ? { base_branch: input.base_branch } : {}),
     plan: "",
-    ...(input.requested_by ? { requested_by: input.requested_by } : {}),
+    // Failed checks were asked by nobody: the sender of the suite is not a co-author.
+    ...(input.requested_by && input.origin !== "checks" ? { requested_by: input.requested_by } : {}),
     branch: input.branch,
     continuation: "",
     max_turns: input.max_turns,
