@@ -160,7 +160,7 @@ describe.skipIf(!sandbox.ok)("failed checks on the app's pull request, end to en
     const [first] = await revisionEnded(1);
     expect(first, first?.error_message ?? "").toMatchObject({ status: "succeeded" });
     // One revision whose instructions hold the failing check's summary and annotation, not the passing one.
-    const instructions = String((first?.inputs as { review_comments?: string }).review_comments);
+    const instructions = String((first?.inputs as { review_comments?: string } | undefined)?.review_comments);
     expect(instructions).toContain('Check "lint" concluded failure.');
     expect(instructions).toContain("greeting.txt breaks the style guide (suite 1)");
     expect(instructions).toContain(
