@@ -139,6 +139,24 @@ describe.skipIf(!sandbox.ok)("a review requesting changes on the app's pull requ
     payload.sender.login = "Codertocat";
     payload.installation = { id: installationId };
     expect(await current.deliver("pull_request_review", payload)).toBe(200);
+    // Its inline comments arrive as deliveries of their own: they join the review's one run.
+    for (const id of [5001, 5002, 5003]) {
+      const comment = webhookExample("pull_request_review_comment", "created") as {
+        comment: { id: number; pull_request_review_id: number; path: string; line: number; body: string };
+        pull_request: { number: number; head: { ref: string } };
+        repository: { default_branch: string };
+        sender: { login: string };
+        installation?: { id: number };
+      };
+      Object.assign(comment.comment, { id, pull_request_review_id: reviewId, path: "greeting.txt", line: 1 });
+      comment.comment.body = `comment ${id}`;
+      comment.pull_request.number = pullNumber;
+      comment.pull_request.head.ref = branch;
+      comment.repository.default_branch = "main";
+      comment.sender.login = "Codertocat";
+      comment.installation = { id: installationId };
+      expect(await current.deliver("pull_request_review_comment", comment)).toBe(200);
+    }
 
     const run = await finishedRun(database.db, pullNumber, 120_000);
     expect(run, run.error_message ?? "").toMatchObject({ status: "succeeded", workflow: "revise" });
@@ -178,15 +196,27 @@ describe.skipIf(!sandbox.ok)("a review requesting changes on the app's pull requ
     expect(prompt).not.toContain("copy team");
     expect(prompt).toContain("+Hello, world");
     expect(api.unexpected).toBe(0);
-    const revisions = await waitFor(
-      async () =>
-        (await database.db.selectFrom("runs").select("id").where("workflow", "=", "revise").execute())
-          .length === 1
-          ? true
-          : undefined,
-      5_000,
-      "one revision run",
+    // One run for the review and its three comment deliveries; nothing resolved on the reviewer's behalf.
+    await waitFor(
+      async () => {
+        const duplicates = await database.db
+          .selectFrom("audit_log")
+          .select("id")
+          .where("action", "=", "trigger.duplicate")
+          .execute();
+        return duplicates.length === 3 ? true : undefined;
+      },
+      20_000,
+      "the comments' deliveries to join the review's run",
     );
-    expect(revisions).toBe(true);
+    const revisions = await database.db
+      .selectFrom("runs")
+      .select("id")
+      .where("workflow", "=", "revise")
+      .execute();
+    expect(revisions).toHaveLength(1);
+    expect(github.requests.some((r) => JSON.stringify(r.body ?? {}).includes("resolveReviewThread"))).toBe(
+      false,
+    );
   }, 180_000);
 });
