@@ -16,6 +16,8 @@ export interface AppProcess {
   logTail(lines?: number): string;
   /** SIGTERM, as an operator stops it; SIGKILL when it has not exited within the grace. */
   stop(): Promise<void>;
+  /** SIGKILL at once, as a crash ends it: no shutdown code runs. Resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 const bin = path.join(repoRoot, "bin", "ai-dev.js");
@@ -52,6 +54,11 @@ export async function startAppProcess(options: {
     await exited;
     clearTimeout(timer);
   };
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGKILL");
+    await exited;
+  };
   try {
     await Promise.race([
       waitFor(
@@ -71,5 +78,5 @@ export async function startAppProcess(options: {
     await stop();
     throw new Error(`${(error as Error).message}; its log ends with:\n${logTail()}`, { cause: error });
   }
-  return { url, pid: child.pid ?? 0, logTail, stop };
+  return { url, pid: child.pid ?? 0, logTail, stop, kill };
 }

@@ -3,9 +3,10 @@
  * (REST API), the sample repository as a bare repository served over git's smart HTTP, and the scripted
  * Messages API in place of Claude. The app is the real one (`ai-dev start`, a child process) on an
  * embedded database in a temporary directory; `stop()` ends it and removes everything it made.
+ * `npm run demo`, the benches and the end-to-end suite all drive the app through this one harness.
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "../src/cli/runtime.ts";
@@ -22,6 +23,8 @@ import { deliverWebhook } from "./stand-ins/webhook-examples.ts";
 export const installationId = 42;
 /** The app's webhook endpoint (Probot's default path). */
 export const webhookPath = "/api/github/webhooks";
+/** The Anthropic key the app is given: the scripted model accepts any, and it must never reach the model. */
+export const simulatedAnthropicKey = "sk-ant-demo-simulated-key";
 
 export interface SampleWorld {
   /** The temporary directory everything lives in. */
@@ -31,6 +34,7 @@ export interface SampleWorld {
   github: FakeGitHub;
   git: GitHttpServer;
   model: ScriptedAnthropic;
+  /** The app's current process: a new one after `restart()`. */
   app: AppProcess;
   /** A bearer token for the app's runs API (/api/v1/runs). */
   apiToken: string;
@@ -39,6 +43,14 @@ export interface SampleWorld {
   /** Scripts the model's answers for the run, labels the issue on GitHub's side and delivers the signed
    * `issues.labeled` webhook; resolves with the app's HTTP answer. */
   label(issue: SampleIssue, turns: readonly ScriptedTurn[]): Promise<number>;
+  /** Posts any signed delivery to the app's webhook endpoint, as GitHub does; returns the HTTP status. */
+  deliver(event: string, payload: unknown, id?: string): Promise<number>;
+  /** GETs a path of the app's API (`/runs`, `/budgets`) with the world's token; throws unless 200. */
+  api<T = unknown>(route: string): Promise<T>;
+  /** Starts the app again on the same data directory or database, after `app.kill()` or `app.stop()`. */
+  restart(): Promise<AppProcess>;
+  /** Everything the app (each of its processes) has logged so far: one JSON line per entry. */
+  appLog(): string;
   stop(): Promise<void>;
 }
 
@@ -50,6 +62,12 @@ export async function startSampleWorld(
     maxConcurrentAgents?: number;
     /** A PostgreSQL database for the app (DATABASE_URL); the embedded database in `root` otherwise. */
     databaseUrl?: string;
+    /** More top-level sections of ai-dev.config.yaml (`limits:`, `revision:`, `security:` …), as YAML lines. */
+    config?: readonly string[];
+    /** More lines under `system:` of ai-dev.config.yaml, indented by two spaces. */
+    systemConfig?: readonly string[];
+    /** More environment for the app process (AI_DEV_RUN_HEARTBEAT_SECONDS …). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<SampleWorld> {
   const root = mkdtempSync(path.join(os.tmpdir(), "ai-dev-demo-"));
@@ -87,60 +105,72 @@ export async function startSampleWorld(
         '  name: "AI Dev (demo)"',
         `  workspace_dir: ${JSON.stringify(path.join(root, "workspaces"))}`,
         ...(options.maxConcurrentAgents ? [`  max_concurrent_agents: ${options.maxConcurrentAgents}`] : []),
+        ...(options.systemConfig ?? []),
         "workflows:",
         `  config_dir: ${JSON.stringify(path.join(repoRoot, "workflows"))}`,
+        ...(options.config ?? []),
         "",
       ].join("\n"),
     );
     const webhookSecret = randomBytes(20).toString("hex");
     const apiToken = randomBytes(32).toString("hex");
     const port = await freePort();
-    const app = await startAppProcess({
-      port,
-      cwd: root,
-      logFile: path.join(root, "app.log"),
-      // Only what the app needs: nothing from the caller's shell (a DATABASE_URL, a real key) leaks in.
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        ...registeredAppEnv({ githubHost: github.host, webhookSecret }),
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        DATA_DIR: path.join(root, "data"),
-        ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-        AI_DEV_CONFIG: config,
-        AI_DEV_API_TOKEN: apiToken,
-        ANTHROPIC_BASE_URL: model.url,
-        ANTHROPIC_API_KEY: "sk-ant-demo-simulated-key",
-        LOG_LEVEL: "info",
-        LOG_FORMAT: "json",
-        NO_SMEE_SETUP: "true",
-      },
-    });
-    closers.push(() => app.stop());
-
-    return {
+    const logFile = path.join(root, "app.log");
+    // Only what the app needs: nothing from the caller's shell (a DATABASE_URL, a real key) leaks in.
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...registeredAppEnv({ githubHost: github.host, webhookSecret }),
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATA_DIR: path.join(root, "data"),
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+      AI_DEV_CONFIG: config,
+      AI_DEV_API_TOKEN: apiToken,
+      ANTHROPIC_BASE_URL: model.url,
+      ANTHROPIC_API_KEY: simulatedAnthropicKey,
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
+      NO_SMEE_SETUP: "true",
+      ...options.env,
+    };
+    const start = () => startAppProcess({ port, cwd: root, logFile, env });
+    const deliver = (event: string, payload: unknown, id: string = randomUUID()) =>
+      deliverWebhook({ url: `${world.app.url}${webhookPath}`, event, payload, secret: webhookSecret, id });
+    const world: SampleWorld = {
       root,
       bare,
       github,
       git,
       model,
-      app,
+      app: await start(),
       apiToken,
       gitToken,
+      deliver,
+      api: async <T>(route: string) => {
+        const response = await fetch(`${world.app.url}/api/v1${route}`, {
+          headers: { authorization: `Bearer ${apiToken}` },
+        });
+        const text = await response.text();
+        if (response.status !== 200) throw new Error(`GET /api/v1${route}: HTTP ${response.status} ${text}`);
+        return JSON.parse(text) as T;
+      },
+      restart: async () => {
+        await world.app.stop();
+        world.app = await start();
+        return world.app;
+      },
+      appLog: () => readFileSync(logFile, "utf8"),
       label: async (issue, turns) => {
         github.roles.set(issue.labeledBy, "write");
         github.issueLabels.set(`${sampleRepository.fullName}#${issue.number}`, ["ai-implement"]);
         model.push(...turns.map((turn) => turn.step));
-        return await deliverWebhook({
-          url: `${app.url}${webhookPath}`,
-          event: "issues",
-          payload: labeledPayload(issue, installationId),
-          secret: webhookSecret,
-        });
+        return await deliver("issues", labeledPayload(issue, installationId));
       },
       stop,
     };
+    closers.push(() => world.app.stop());
+    return world;
   } catch (error) {
     await stop();
     throw error;

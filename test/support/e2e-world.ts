@@ -1,0 +1,51 @@
+import { createScratchDatabase } from "../../bench/support/scratch-database.ts";
+import { type SampleWorld, startSampleWorld } from "../../demo/sample-world.ts";
+import { waitFor } from "../../demo/wait-for.ts";
+
+type WorldOptions = NonNullable<Parameters<typeof startSampleWorld>[0]>;
+
+/**
+ * The demo's world (the real app process and its stand-ins) on the database under test: with
+ * DATABASE_URL set, a scratch PostgreSQL database of its own, dropped when the world stops; the app's
+ * embedded PGlite in the world's temporary directory otherwise.
+ */
+export async function startE2eWorld(options: Omit<WorldOptions, "databaseUrl"> = {}): Promise<SampleWorld> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) return await startSampleWorld(options);
+  const database = await createScratchDatabase(serverUrl);
+  try {
+    const world = await startSampleWorld({ ...options, databaseUrl: database.url });
+    const stop = world.stop;
+    world.stop = async () => {
+      await stop();
+      await database.drop();
+    };
+    return world;
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+}
+
+/** The runs the app lists, newest first (its API's shape: src/ops/list-runs.ts). */
+export interface ListedRun {
+  id: string;
+  target: { kind: string; number: number } | null;
+  pullRequest: number | null;
+  state: string;
+  costUsdMicros: number;
+  error: string | null;
+}
+
+/** The run of issue or pull request `number` once it has ended, read through the app's API. */
+export async function endedRun(world: SampleWorld, number: number, deadlineMs = 120_000): Promise<ListedRun> {
+  return await waitFor(
+    async () => {
+      const { runs } = await world.api<{ runs: ListedRun[] }>("/runs?limit=50");
+      const run = runs.find((r) => r.target?.number === number);
+      return run && ["succeeded", "failed", "cancelled"].includes(run.state) ? run : undefined;
+    },
+    deadlineMs,
+    `the run of #${number} to end`,
+  );
+}
