@@ -3,6 +3,8 @@ export async function waitFor<T>(
   probe: () => Promise<T | undefined>,
   deadlineMs = 30_000,
   what = "condition",
+  /** How long between probes: longer for a probe that costs the app something (a rate-limited API). */
+  intervalMs = 100,
 ): Promise<T> {
   const until = Date.now() + deadlineMs;
   let lastError: unknown;
@@ -13,7 +15,7 @@ export async function waitFor<T>(
     } catch (error) {
       lastError = error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}`, { cause: lastError });
 }
