@@ -40,6 +40,8 @@ export interface SampleWorld {
   apiToken: string;
   /** The installation token GitHub's stand-in hands out (git over HTTP requires it). */
   gitToken: string;
+  /** The secret the world signs its deliveries with (the app's WEBHOOK_SECRET). */
+  webhookSecret: string;
   /** Scripts the model's answers for the run, labels the issue on GitHub's side and delivers the signed
    * `issues.labeled` webhook; resolves with the app's HTTP answer. */
   label(issue: SampleIssue, turns: readonly ScriptedTurn[]): Promise<number>;
@@ -146,6 +148,7 @@ export async function startSampleWorld(
       app: await start(),
       apiToken,
       gitToken,
+      webhookSecret,
       deliver,
       api: async <T>(route: string) => {
         const response = await fetch(`${world.app.url}/api/v1${route}`, {
