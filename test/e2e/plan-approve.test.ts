@@ -1,24 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { sampleRepository, sampleSettings } from "../../demo/sample/repository.ts";
-import { githubFixture } from "../../demo/stand-ins/fake-github.ts";
-import { type GitHttpServer, startGitHttpServer } from "../../demo/stand-ins/git-http-server.ts";
-import { createBareRepository } from "../../demo/stand-ins/git-repos.ts";
-import {
-  type ScriptedAnthropic,
-  startScriptedAnthropic,
-} from "../../demo/stand-ins/scripted-anthropic/server.ts";
+import { sampleRepository } from "../../demo/sample/repository.ts";
+import { installationId, type SampleWorld } from "../../demo/sample-world.ts";
 import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
 import { waitFor } from "../../demo/wait-for.ts";
-import { repoRoot } from "../../src/cli/runtime.ts";
-import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { endedRuns, startE2eWorld } from "../support/e2e-world.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
 
 const repository = sampleRepository.fullName;
 const issueNumber = 7;
-const gitToken = String(githubFixture("installation-token.json").token);
 
 let answers = 0;
 function answer(content: Record<string, unknown>[], stop: "tool_use" | "end_turn") {
@@ -87,59 +76,21 @@ function comment(body: string, login = "Codertocat") {
   return payload;
 }
 
-let app: TestApp | undefined;
-let api: ScriptedAnthropic | undefined;
-let gitServer: GitHttpServer | undefined;
-const dirs: string[] = [];
+let world: SampleWorld | undefined;
 afterEach(async () => {
-  await app?.stop();
-  await api?.close();
-  await gitServer?.close();
-  app = undefined;
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
+  world = undefined;
 });
 
-describe("/plan and /plan approve on a GitHub issue, end to end", () => {
+describe("/plan and /plan approve on a GitHub issue, end to end (the app as a process)", () => {
   it("posts one plan comment, files it as sub-issues once, refuses a reader, and fails a malformed plan in words", async () => {
-    const root = mkdtempSync(path.join(os.tmpdir(), "ai-dev-plan-"));
-    dirs.push(root);
-    createBareRepository(root, sampleRepository.bareName, sampleRepository.files);
-    gitServer = await startGitHttpServer({ root, token: gitToken });
-    api = await startScriptedAnthropic();
-    const config = path.join(root, "ai-dev.config.yaml");
-    writeFileSync(
-      config,
-      `system:\n  name: "AI Dev (test)"\n  workspace_dir: ${path.join(root, "workspaces")}\nworkflows:\n  config_dir: ${path.join(repoRoot, "workflows")}\n`,
-    );
-    app = await startTestApp({
-      worker: true,
-      env: { AI_DEV_CONFIG: config, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: "sk-ant-e2e-test-key" },
-    });
-    const current = app;
-    const { github, database } = current;
+    world = await startE2eWorld();
+    const current = world;
+    const { github, model: api } = current;
     github.roles.set("Codertocat", "write");
     github.roles.set("reader", "read");
-    github.repoConfigs.set(repository, sampleSettings);
-    github.repositories.set(repository, {
-      defaultBranch: sampleRepository.defaultBranch,
-      cloneUrl: gitServer.repoUrl(sampleRepository.bareName),
-    });
     github.issueLabels.set(`${repository}#${issueNumber}`, []);
-    const finished = (count: number) =>
-      waitFor(
-        async () => {
-          const runs = await database.db
-            .selectFrom("runs")
-            .selectAll()
-            .where("target_number", "=", issueNumber)
-            .orderBy("created_at")
-            .execute();
-          const done = runs.filter((r) => ["succeeded", "failed", "cancelled"].includes(r.status));
-          return done.length >= count && done.length === runs.length ? runs : undefined;
-        },
-        120_000,
-        `${count} runs of #${issueNumber} to finish`,
-      );
+    const finished = (count: number) => endedRuns(current, issueNumber, count);
 
     // /plan: the agent views a file, is refused a write, and submits the plan.
     api.push(
@@ -150,7 +101,7 @@ describe("/plan and /plan approve on a GitHub issue, end to end", () => {
     );
     expect(await current.deliver("issue_comment", comment("/plan keep it small"))).toBe(200);
     const [planned] = await finished(1);
-    expect(planned).toMatchObject({ workflow: "plan", status: "succeeded" });
+    expect(planned).toMatchObject({ workflow: "plan", state: "succeeded" });
     // Read-only tools: no bash offered, the create refused, the view answered.
     const tools = ((api.requests[0]?.body.tools ?? []) as { name: string }[]).map((t) => t.name);
     expect(tools).toEqual(["str_replace_based_edit_tool", "search", "submit_plan"]);
@@ -178,7 +129,7 @@ describe("/plan and /plan approve on a GitHub issue, end to end", () => {
     // The writer's approve: the epic under #7, its two tasks under the epic.
     expect(await current.deliver("issue_comment", comment("/plan approve"))).toBe(200);
     const approved = (await finished(2))[1];
-    expect(approved).toMatchObject({ workflow: "plan-approve", status: "succeeded" });
+    expect(approved).toMatchObject({ workflow: "plan-approve", state: "succeeded" });
     expect(github.openedIssues.map((i) => i.title)).toEqual([
       "Greeting",
       "Fix the typo in greeting.txt",
@@ -208,7 +159,7 @@ describe("/plan and /plan approve on a GitHub issue, end to end", () => {
     );
     expect(await current.deliver("issue_comment", comment("/plan again"))).toBe(200);
     const failed = (await finished(4))[3];
-    expect(failed).toMatchObject({ workflow: "plan", status: "failed" });
+    expect(failed).toMatchObject({ workflow: "plan", state: "failed" });
     expect(api.requests).toHaveLength(calls + 2);
     expect(JSON.stringify(api.requests[calls + 1]?.body.messages)).toContain("The plan is malformed: tasks");
     await waitFor(

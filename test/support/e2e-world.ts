@@ -32,6 +32,7 @@ export interface ListedRun {
   id: string;
   target: { kind: string; number: number } | null;
   pullRequest: number | null;
+  workflow: string;
   state: string;
   costUsdMicros: number;
   error: string | null;
@@ -43,11 +44,32 @@ export async function endedRun(world: SampleWorld, number: number, deadlineMs = 
     async () => {
       const { runs } = await world.api<{ runs: ListedRun[] }>("/runs?limit=50");
       const run = runs.find((r) => r.target?.number === number);
-      return run && ["succeeded", "failed", "cancelled"].includes(run.state) ? run : undefined;
+      return run && hasEnded(run) ? run : undefined;
     },
     deadlineMs,
     `the run of #${number} to end`,
     // The API allows 120 requests a minute (security.api_rate_limit): twice a second stays under it.
+    500,
+  );
+}
+
+const hasEnded = (run: ListedRun) => ["succeeded", "failed", "cancelled"].includes(run.state);
+
+/** The runs of issue or pull request `number`, oldest first, once `count` of them exist and all have ended. */
+export async function endedRuns(
+  world: SampleWorld,
+  number: number,
+  count: number,
+  deadlineMs = 120_000,
+): Promise<ListedRun[]> {
+  return await waitFor(
+    async () => {
+      const { runs } = await world.api<{ runs: ListedRun[] }>("/runs?limit=50");
+      const mine = runs.filter((r) => r.target?.number === number).reverse();
+      return mine.length >= count && mine.every(hasEnded) ? mine : undefined;
+    },
+    deadlineMs,
+    `${count} runs of #${number} to end`,
     500,
   );
 }
