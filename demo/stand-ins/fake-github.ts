@@ -530,7 +530,9 @@ export class FakeGitHub {
         if (typeof body.title === "string") pull.title = body.title;
         if (typeof body.body === "string") pull.body = body.body;
       } else {
-        pull.requestedReviewers.push(...((body.reviewers as string[] | undefined) ?? []));
+        // GitHub lists a requested reviewer once, however often the review is asked of them.
+        for (const login of (body.reviewers as string[] | undefined) ?? [])
+          if (!pull.requestedReviewers.includes(login)) pull.requestedReviewers.push(login);
       }
       return { status: method === "POST" ? 201 : 200, body: this.#pullBody(pull) };
     }
