@@ -68,6 +68,8 @@ export async function startSampleWorld(
     config?: readonly string[];
     /** More lines under `system:` of ai-dev.config.yaml, indented by two spaces. */
     systemConfig?: readonly string[];
+    /** The workflows the app loads (workflows.config_dir; the shipped ones by default). */
+    workflowsDir?: string;
     /** More environment for the app process (AI_DEV_RUN_HEARTBEAT_SECONDS …). */
     env?: Record<string, string>;
   } = {},
@@ -109,7 +111,7 @@ export async function startSampleWorld(
         ...(options.maxConcurrentAgents ? [`  max_concurrent_agents: ${options.maxConcurrentAgents}`] : []),
         ...(options.systemConfig ?? []),
         "workflows:",
-        `  config_dir: ${JSON.stringify(path.join(repoRoot, "workflows"))}`,
+        `  config_dir: ${JSON.stringify(options.workflowsDir ?? path.join(repoRoot, "workflows"))}`,
         ...(options.config ?? []),
         "",
       ].join("\n"),

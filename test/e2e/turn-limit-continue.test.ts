@@ -2,25 +2,18 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { githubFixture } from "../../demo/stand-ins/fake-github.ts";
-import { type GitHttpServer, startGitHttpServer } from "../../demo/stand-ins/git-http-server.ts";
+import type { SampleWorld } from "../../demo/sample-world.ts";
 import { createBareRepository, git } from "../../demo/stand-ins/git-repos.ts";
-import {
-  type ScriptedAnthropic,
-  startScriptedAnthropic,
-} from "../../demo/stand-ins/scripted-anthropic/server.ts";
-import { labeledIssue, webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
+import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
 import { waitFor } from "../../demo/wait-for.ts";
 import { repoRoot } from "../../src/cli/runtime.ts";
 import { checkSandbox } from "../../src/sandbox/check-sandbox.ts";
-import { startTestApp, type TestApp } from "../support/app-harness.ts";
-import { finishedRun } from "../support/runs.ts";
+import { endedRun, startE2eWorld } from "../support/e2e-world.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
 
 const installationId = 42;
 const repository = "Codertocat/Hello-World";
 const branch = "ai/7-mark-a-b-and-c-done";
-const gitToken = String(githubFixture("installation-token.json").token);
 const sandbox = await checkSandbox();
 
 /** A model answer in the recorded shape, with this turn's content. */
@@ -51,15 +44,11 @@ const markDone = (file: string) => ({
 const text = (words: string) => ({ reply: answer([{ type: "text", text: words }], "end_turn") });
 const description = (title: string, body: string) => text(JSON.stringify({ title, body }));
 
-let app: TestApp | undefined;
-let api: ScriptedAnthropic | undefined;
-let gitServer: GitHttpServer | undefined;
+let world: SampleWorld | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
-  await app?.stop();
-  await api?.close();
-  await gitServer?.close();
-  app = undefined;
+  await world?.stop();
+  world = undefined;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -68,15 +57,6 @@ describe.skipIf(!sandbox.ok)("an agent that hits its turn limit, then /revise co
     const root = mkdtempSync(path.join(os.tmpdir(), "ai-dev-limit-"));
     dirs.push(root);
     const settings = "commands:\n  test: sh test.sh\n";
-    const bare = createBareRepository(root, "Hello-World.git", {
-      "a.txt": "todo\n",
-      "b.txt": "todo\n",
-      "c.txt": "todo\n",
-      "test.sh":
-        'for f in a b c; do grep -qx done "$f.txt" || { echo "$f.txt is not done"; exit 1; }; done\necho ok\n',
-      ".github/ai-dev.yml": settings,
-    });
-    const mainCommit = git(bare, ["rev-parse", "main"]).trim();
     // The operator's workflows, with the develop step's turn limit lowered to 2: one file a turn needs 3.
     const workflows = path.join(root, "workflows");
     cpSync(path.join(repoRoot, "workflows"), workflows, { recursive: true });
@@ -84,9 +64,22 @@ describe.skipIf(!sandbox.ok)("an agent that hits its turn limit, then /revise co
     const shipped = readFileSync(implement, "utf8");
     expect(shipped).toContain("max_turns: 40");
     writeFileSync(implement, shipped.replace("max_turns: 40", "max_turns: 2"));
-
-    gitServer = await startGitHttpServer({ root, token: gitToken });
-    api = await startScriptedAnthropic();
+    world = await startE2eWorld({
+      workflowsDir: workflows,
+      seed: (repos, name) =>
+        createBareRepository(repos, name, {
+          "a.txt": "todo\n",
+          "b.txt": "todo\n",
+          "c.txt": "todo\n",
+          "test.sh":
+            'for f in a b c; do grep -qx done "$f.txt" || { echo "$f.txt is not done"; exit 1; }; done\necho ok\n',
+          ".github/ai-dev.yml": settings,
+        }),
+    });
+    const current = world;
+    const { github, model: api, bare, gitToken } = current;
+    github.repoConfigs.set(repository, settings);
+    const mainCommit = git(bare, ["rev-parse", "main"]).trim();
     api.push(
       markDone("a.txt"),
       markDone("b.txt"),
@@ -94,36 +87,20 @@ describe.skipIf(!sandbox.ok)("an agent that hits its turn limit, then /revise co
       text("Done: a.txt and b.txt say done.\nRemains: c.txt still says todo."),
       description("Mark a and b done", "## What\nMarks a.txt and b.txt done."),
     );
-    const config = path.join(root, "ai-dev.config.yaml");
-    writeFileSync(
-      config,
-      `system:\n  name: "AI Dev (test)"\n  workspace_dir: ${path.join(root, "workspaces")}\nworkflows:\n  config_dir: ${workflows}\n`,
-    );
-    app = await startTestApp({
-      worker: true,
-      env: { AI_DEV_CONFIG: config, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: "sk-ant-e2e-test-key" },
-    });
-    const current = app;
-    const { github, database } = current;
-    github.roles.set("Codertocat", "write");
-    github.repoConfigs.set(repository, settings);
-    github.repositories.set(repository, {
-      defaultBranch: "main",
-      cloneUrl: gitServer.repoUrl("Hello-World.git"),
-    });
-    github.issueLabels.set(`${repository}#7`, ["ai-implement"]);
+    expect(
+      await current.label(
+        {
+          number: 7,
+          title: "Mark a, b and c done",
+          body: "a.txt, b.txt and c.txt each say todo; each should say done.",
+          labeledBy: "Codertocat",
+        },
+        [],
+      ),
+    ).toBe(200);
 
-    const labeled = labeledIssue(7, installationId) as {
-      issue: { title: string; body: string | null };
-      repository: { default_branch: string };
-    };
-    labeled.issue.title = "Mark a, b and c done";
-    labeled.issue.body = "a.txt, b.txt and c.txt each say todo; each should say done.";
-    labeled.repository.default_branch = "main";
-    expect(await current.deliver("issues", labeled)).toBe(200);
-
-    const first = await finishedRun(database.db, 7, 120_000);
-    expect(first).toMatchObject({ status: "succeeded" });
+    const first = await endedRun(current, 7);
+    expect(first).toMatchObject({ state: "succeeded" });
 
     // A draft pull request that says it is incomplete and what remains.
     expect(github.pulls).toHaveLength(1);
@@ -193,8 +170,8 @@ describe.skipIf(!sandbox.ok)("an agent that hits its turn limit, then /revise co
     expect(await current.deliver("issue_comment", comment)).toBe(200);
 
     // The continuation is a run of the pull request, where it was asked for.
-    const second = await finishedRun(database.db, pull?.number ?? 0, 120_000);
-    expect(second).toMatchObject({ status: "succeeded" });
+    const second = await endedRun(current, pull?.number ?? 0);
+    expect(second).toMatchObject({ state: "succeeded" });
     const answered = github.comments().find((c) => c.body.startsWith("Continuing the unfinished work"));
     expect(answered?.body).toContain(`of run \`${first?.id}\` on \`${branch}\` (#${pull?.number})`);
     // One more commit on the same branch, on top of the partial one: never a force-push, never a new branch.
