@@ -22,6 +22,11 @@ const target = z.object({
   title: z.string(),
   body: z.string(),
   url: z.string(),
+  /**
+   * A tracker ticket's key (Jira's ABC-1, Linear's ENG-42) when the target is one: `number` is then the
+   * key's number, and the task, its thread and its runs go by the key.
+   */
+  key: z.string().min(1).optional(),
 });
 
 export const runTriggerSchema = z.object({
@@ -106,6 +111,7 @@ export function activeKeyOf(request: RunRequest): string | null {
 
 /** Runs for one issue or PR execute one at a time, in order: pg-boss groups jobs by this. */
 export function targetKeyOf(triggerInfo: RunTrigger): string {
+  if (triggerInfo.target.key) return `${triggerInfo.source}:${triggerInfo.target.key}`;
   return targetKey(triggerInfo.source, triggerInfo.repository.fullName, triggerInfo.target.number);
 }
 
@@ -135,7 +141,7 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
   const snapshot = request.kind === "revise" ? undefined : request.snapshot;
   const facts: Record<string, unknown> = {
     // A GitHub issue's task key is owner/name#number; tracker triggers bring their own (PROJ-123).
-    task_key: `${t.repository.fullName}#${t.target.number}`,
+    task_key: t.target.key ?? `${t.repository.fullName}#${t.target.number}`,
     repository: t.repository.fullName,
     number: t.target.number,
     title: snapshot?.title ?? t.target.title,
