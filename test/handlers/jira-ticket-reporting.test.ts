@@ -1,0 +1,105 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import nock from "nock";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../demo/wait-for.ts";
+import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
+
+const secret = "jira-webhook-secret-for-tests";
+const configFile = path.join(import.meta.dirname, "..", "fixtures", "intake", "jira.config.yaml");
+const site = "https://zulipp.atlassian.net";
+const repository = "Codertocat/Hello-World";
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "fixtures", "jira", name), "utf8"));
+
+/** The recorded jira:issue_updated of TEST-1, its status change's target set to the trigger status. */
+const recorded = fixture("webhook.issue_updated.status-change.json") as {
+  issue: { key: string; fields: Record<string, unknown> };
+  changelog: { items: { toString: string }[] };
+};
+
+let app: TestApp;
+beforeAll(async () => {
+  // The worker executes the run: the intake's stand-in implement-issue (built-in steps only).
+  app = await startTestApp({
+    worker: true,
+    env: { AI_DEV_CONFIG: configFile, JIRA_WEBHOOK_SECRET: secret, ANTHROPIC_API_KEY: "sk-ant-test-key" },
+  });
+  app.github.installations.set(repository, installationId);
+  app.github.repositories.set(repository, { defaultBranch: "main", cloneUrl: "http://unused.invalid/x.git" });
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
+interface PostedComment {
+  body: unknown;
+  properties: { key: string; value: { key: string } }[];
+}
+
+describe("a run started from a Jira ticket", () => {
+  it("reports on the ticket, not on a GitHub issue: once when it starts and once with its outcome and cost", async () => {
+    nock(site)
+      .get("/rest/api/3/issue/TEST-1")
+      .query(true)
+      .reply(200, { key: recorded.issue.key, fields: recorded.issue.fields });
+    // No comment of the run's yet (the "Get comments" shape with none), then each new one is created.
+    const listed = fixture("comments.json") as { comments: unknown[] };
+    nock(site)
+      .persist()
+      .get("/rest/api/3/issue/TEST-1/comment")
+      .query({ expand: "properties", orderBy: "-created", maxResults: "50" })
+      .reply(200, { ...listed, comments: [], total: 0 });
+    const posted: PostedComment[] = [];
+    nock(site)
+      .persist()
+      .post("/rest/api/3/issue/TEST-1/comment", (body: PostedComment) => {
+        posted.push(body);
+        return true;
+      })
+      .reply(201, fixture("comment.json"));
+
+    const body = JSON.stringify({
+      ...recorded,
+      changelog: {
+        ...recorded.changelog,
+        items: [{ ...recorded.changelog.items[0], toString: "AI Assigned" }],
+      },
+    });
+    const response = await fetch(`${app.url}/api/jira/webhooks`, {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        "x-hub-signature": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+        "x-atlassian-webhook-identifier": randomUUID(),
+      },
+    });
+    expect(response.status).toBe(200);
+    const run = await waitFor(
+      async () =>
+        await app.database.db
+          .selectFrom("runs")
+          .selectAll()
+          .where("task_key", "=", "TEST-1")
+          .where("status", "=", "succeeded")
+          .executeTakeFirst(),
+      30_000,
+      "the run to finish",
+    );
+    await waitFor(async () => (posted.length >= 2 ? true : undefined), 20_000, "the outcome on the ticket");
+    expect(posted.map((p) => p.properties[0]?.value.key)).toEqual([
+      `run:${run.id}:started`,
+      `run:${run.id}:succeeded`,
+    ]);
+    const outcome = JSON.stringify(posted[1]?.body);
+    expect(outcome).toContain("· done · cost so far $0.00");
+    expect(outcome).toContain(run.id);
+    expect(outcome).toContain("Finished.");
+    // Nothing went to the GitHub issue with the ticket's number.
+    expect(
+      app.github.requests.filter((r) => r.method === "POST" && r.path.includes("/issues/1/comments")),
+    ).toEqual([]);
+  });
+});
