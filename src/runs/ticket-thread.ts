@@ -57,11 +57,18 @@ export function ticketRunThread(options: {
     postTicketComment(tickets, { key: taskKey, runId, idempotencyKey: `run:${runId}:${state}` }, body, log);
   return {
     comment: async (body) => post("started", body),
-    editComment: async (_commentId, body) => {
-      const run = await db.selectFrom("runs").select("status").where("id", "=", runId).executeTakeFirst();
-      if (run && toldStates.has(run.status)) await post(run.status, body);
+    editComment: async (_commentId, body, shows) => {
+      // The state the text shows, not the run's state now: a text rendered a moment before the run
+      // ended must not stand for its end (the next update, with the outcome, does).
+      const status = shows?.runStatus ?? (await statusOf(db, runId));
+      if (status && toldStates.has(status)) await post(status, body);
     },
   };
+}
+
+async function statusOf(db: Kysely<Database>, runId: string): Promise<string | undefined> {
+  const run = await db.selectFrom("runs").select("status").where("id", "=", runId).executeTakeFirst();
+  return run?.status;
 }
 
 /**

@@ -44,14 +44,20 @@ describe("a run started from a Jira ticket", () => {
       .get("/rest/api/3/issue/TEST-1")
       .query(true)
       .reply(200, { key: recorded.issue.key, fields: recorded.issue.fields });
-    // No comment of the run's yet (the "Get comments" shape with none), then each new one is created.
-    const listed = fixture("comments.json") as { comments: unknown[] };
+    // Jira's comments as it keeps them: none at first, then each posted one with its properties (the
+    // "Get comments" shape, as the adapter's tests give it), so a repeat finds the comment it posted.
+    const listed = fixture("comments.json") as { comments: Record<string, unknown>[] };
+    const [example] = listed.comments;
+    const posted: PostedComment[] = [];
     nock(site)
       .persist()
       .get("/rest/api/3/issue/TEST-1/comment")
       .query({ expand: "properties", orderBy: "-created", maxResults: "50" })
-      .reply(200, { ...listed, comments: [], total: 0 });
-    const posted: PostedComment[] = [];
+      .reply(200, () => ({
+        ...listed,
+        comments: posted.map((p, i) => ({ ...example, id: String(10_000 + i), properties: p.properties })),
+        total: posted.length,
+      }));
     nock(site)
       .persist()
       .post("/rest/api/3/issue/TEST-1/comment", (body: PostedComment) => {
