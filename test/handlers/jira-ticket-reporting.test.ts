@@ -5,16 +5,15 @@ import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../demo/wait-for.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { fakeJiraIssue, jiraFixture } from "../support/fake-jira.ts";
 
 const secret = "jira-webhook-secret-for-tests";
 const configFile = path.join(import.meta.dirname, "..", "fixtures", "intake", "jira.config.yaml");
 const site = "https://zulipp.atlassian.net";
 const repository = "Codertocat/Hello-World";
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(path.join(import.meta.dirname, "..", "fixtures", "jira", name), "utf8"));
 
 /** The recorded jira:issue_updated of TEST-1, its status change's target set to the trigger status. */
-const recorded = fixture("webhook.issue_updated.status-change.json") as {
+const recorded = jiraFixture("webhook.issue_updated.status-change.json") as {
   issue: { key: string; fields: Record<string, unknown> };
   changelog: { items: { toString: string }[] };
 };
@@ -33,39 +32,9 @@ afterAll(async () => {
   await app?.stop();
 });
 
-interface PostedComment {
-  body: unknown;
-  properties: { key: string; value: { key: string } }[];
-}
-
 describe("a run started from a Jira ticket", () => {
   it("reports on the ticket, not on a GitHub issue: once when it starts and once with its outcome and cost", async () => {
-    nock(site)
-      .get("/rest/api/3/issue/TEST-1")
-      .query(true)
-      .reply(200, { key: recorded.issue.key, fields: recorded.issue.fields });
-    // Jira's comments as it keeps them: none at first, then each posted one with its properties (the
-    // "Get comments" shape, as the adapter's tests give it), so a repeat finds the comment it posted.
-    const listed = fixture("comments.json") as { comments: Record<string, unknown>[] };
-    const [example] = listed.comments;
-    const posted: PostedComment[] = [];
-    nock(site)
-      .persist()
-      .get("/rest/api/3/issue/TEST-1/comment")
-      .query({ expand: "properties", orderBy: "-created", maxResults: "50" })
-      .reply(200, () => ({
-        ...listed,
-        comments: posted.map((p, i) => ({ ...example, id: String(10_000 + i), properties: p.properties })),
-        total: posted.length,
-      }));
-    nock(site)
-      .persist()
-      .post("/rest/api/3/issue/TEST-1/comment", (body: PostedComment) => {
-        posted.push(body);
-        return true;
-      })
-      .reply(201, fixture("comment.json"));
-
+    const { posted } = fakeJiraIssue(site, { key: recorded.issue.key, fields: recorded.issue.fields });
     const body = JSON.stringify({
       ...recorded,
       changelog: {
