@@ -1,7 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../demo/wait-for.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
