@@ -130,7 +130,7 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
     return {
       // The task's own facts (its key, title, snapshot, base branch), from the run that began it.
       ...triggerFacts(request.task),
-      actor: request.trigger.actor.login,
+      actor: githubLoginOf(request.trigger.actor),
       pull_number: continues.pullNumber,
       continue_branch: continues.branch,
       continuation: continuationText(request),
@@ -148,7 +148,7 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
     body: snapshot?.body ?? t.target.body,
     comments: snapshot ? renderSnapshotComments(snapshot.comments) : "",
     url: t.target.url,
-    actor: t.actor.login,
+    actor: githubLoginOf(t.actor),
     ...(t.repository.defaultBranch ? { base_branch: t.repository.defaultBranch } : {}),
   };
   if (t.target.kind === "pull_request") {
@@ -168,6 +168,14 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
         branch: request.branch,
       };
   }
+}
+
+/**
+ * The actor as workflows use it (asked to review, the commit's co-author): a GitHub login, or blank for
+ * one that is not a GitHub account (`api:<token>`, `jira:<accountId>`: no GitHub login has a colon).
+ */
+function githubLoginOf(actor: RunTrigger["actor"]): string {
+  return actor.login.includes(":") ? "" : actor.login;
 }
 
 /** What the continuing agent is told beside the task: what remained, and the notes of who asked. */

@@ -122,6 +122,8 @@ describe("POST /api/jira/webhooks", () => {
     expect(triggerFacts(runRequestSchema.parse(context.request))).toMatchObject({
       task_key: "TEST-1",
       base_branch: "main",
+      // The mover is no GitHub account: nobody is asked to review or named as co-author.
+      actor: "",
     });
 
     // Jira delivers again under the same identifier (a retry): recorded once, nothing new starts.
