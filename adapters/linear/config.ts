@@ -5,6 +5,10 @@ import { trackerTriggersSchema } from "../tracker-triggers.ts";
 export const linearConfigSchema = z.strictObject({
   connection: z.strictObject({
     api_key: z.string().min(1).describe('Usually "${LINEAR_API_KEY}".'),
+    api_url: z
+      .url()
+      .optional()
+      .describe("Another GraphQL endpoint (a proxy, or a test's stand-in); Linear's own by default."),
   }),
   team_key: z.string().min(1).optional(),
   webhook_secret: z
