@@ -75,4 +75,50 @@ describe("a run started from a Jira ticket", () => {
       app.github.requests.filter((r) => r.method === "POST" && r.path.includes("/issues/1/comments")),
     ).toEqual([]);
   });
+
+  it("says on the ticket why a run failed and how to start it again", async () => {
+    // A second app whose runs cannot get their adapters: the job fails, is retried once, and gives up.
+    const failing = await startTestApp({
+      worker: true,
+      queue: { retryLimit: 1, retryDelaySeconds: 1 },
+      engineFor: async () => {
+        throw new Error("the adapters could not be reached");
+      },
+      env: { AI_DEV_CONFIG: configFile, JIRA_WEBHOOK_SECRET: secret, ANTHROPIC_API_KEY: "sk-ant-test-key" },
+    });
+    try {
+      failing.github.installations.set(repository, installationId);
+      failing.github.repositories.set(repository, {
+        defaultBranch: "main",
+        cloneUrl: "http://unused.invalid/x.git",
+      });
+      const { posted } = fakeJiraIssue(site, { key: recorded.issue.key, fields: recorded.issue.fields });
+      const body = JSON.stringify({
+        ...recorded,
+        changelog: {
+          ...recorded.changelog,
+          items: [{ ...recorded.changelog.items[0], toString: "AI Assigned" }],
+        },
+      });
+      const response = await fetch(`${failing.url}/api/jira/webhooks`, {
+        method: "POST",
+        body,
+        headers: {
+          "content-type": "application/json",
+          "x-hub-signature": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+          "x-atlassian-webhook-identifier": randomUUID(),
+        },
+      });
+      expect(response.status).toBe(200);
+      const failure = await waitFor(
+        async () => posted.map((p) => JSON.stringify(p.body)).find((text) => text.includes("· failed ·")),
+        40_000,
+        "the failure on the ticket",
+      );
+      expect(failure).toContain("the last attempt failed with: the adapters could not be reached");
+      expect(failure).toContain("move it to its trigger status again");
+    } finally {
+      await failing.stop();
+    }
+  }, 60_000);
 });
