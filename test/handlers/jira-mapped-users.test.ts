@@ -143,6 +143,50 @@ describe("Jira triggers with users mapped to GitHub logins", () => {
     expect((await ticketRuns())[0]?.status).toBe("cancelled");
   });
 
+  it("queues a revision of the ticket's pull request for /revise, on that pull request's branch", async () => {
+    const [run] = await ticketRuns();
+    if (!run) throw new Error("the earlier test's run is gone");
+    // As the run's progress recorded it once its open_pr step opened the pull request.
+    app.github.pulls.push({
+      repository,
+      number: 12,
+      head: "ai/TEST-1-fix-that",
+      base: "main",
+      title: "Fix that",
+      body: "Closes TEST-1",
+      draft: false,
+      state: "open",
+      requestedReviewers: [],
+    });
+    await app.database.db
+      .updateTable("runs")
+      .set({ pull_request_number: 12 })
+      .where("id", "=", run.id)
+      .execute();
+
+    const comment = commented(
+      "/revise keep the old name\nand say why",
+      "99:b8d8a054-2e12-4839-bd5f-5f2b7c5f5e3a",
+    );
+    expect((await post(comment)).json).toEqual({ outcome: "accepted" });
+    await waitFor(async () => posted[0], 20_000, "the answer to /revise");
+    const revision = await app.database.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("workflow", "=", "revise")
+      .where("repository", "=", repository)
+      .where("target_number", "=", 12)
+      .executeTakeFirstOrThrow();
+    expect(revision).toMatchObject({ source: "github", target_kind: "pull_request", actor: "Codertocat" });
+    const request = (revision.context as { request: { instructions: string; branch: string } }).request;
+    expect(request).toMatchObject({
+      instructions: "keep the old name\nand say why",
+      branch: "ai/TEST-1-fix-that",
+    });
+    expect(textOf(posted[0])).toContain("Queued a revision of");
+    expect(textOf(posted[0])).toContain(revision.id);
+  });
+
   it("takes no comment as a command unless it starts with one, and none from an unmapped author", async () => {
     expect((await post(commented("Looks good, /status later"))).json).toEqual({
       outcome: "ignored",
