@@ -101,7 +101,8 @@ export function translateLinear(raw: Record<string, unknown>, settings: LinearTr
     return { kind: "ignored", event: "unknown", repository: null, why: "not a data-change webhook" };
   const { type, action, data, updatedFrom, actor } = envelope.data;
   const event = `${type}.${action}`;
-  if (type === "Comment" && action === "create") return translateComment(event, data, settings);
+  if (type === "Comment" && action === "create")
+    return translateComment(event, data, envelope.data.url, settings);
   if (type !== "Issue" || action !== "update")
     return { kind: "ignored", event, repository: null, why: `${event} is not a trigger` };
   const issue = issueDataSchema.safeParse(data);
@@ -146,13 +147,18 @@ export function translateLinear(raw: Record<string, unknown>, settings: LinearTr
 function translateComment(
   event: string,
   data: Record<string, unknown>,
+  url: string | undefined,
   settings: LinearTriggerSettings,
 ): Translation {
   const comment = commentDataSchema.safeParse(data);
   if (!comment.success)
     return { kind: "ignored", event, repository: null, why: "the comment is not of the expected shape" };
-  const ticketRef = comment.data.issue?.identifier ?? comment.data.issue?.id ?? comment.data.issueId;
-  if (!ticketRef) return { kind: "ignored", event, repository: null, why: "the comment names no issue" };
+  // The issue's identifier (WEB-44) is what the adapter reads issues by: the comment's own, or the one
+  // in its URL (…/issue/WEB-44/…#comment-…).
+  const ticketRef =
+    comment.data.issue?.identifier ?? /\/issue\/([A-Za-z][A-Za-z0-9]*-\d+)/.exec(url ?? "")?.[1];
+  if (!ticketRef)
+    return { kind: "ignored", event, repository: null, why: "the comment names no issue by its identifier" };
   const translated = trackerCommandOf(settings.triggers, {
     source: "linear",
     event: `linear:${event}`,

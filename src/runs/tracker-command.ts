@@ -43,7 +43,27 @@ export async function processTrackerCommand(
     log: deps.log,
   };
   // A comment's webhook may name its ticket by an internal id: the ticket's key is what runs are kept by.
-  const task = await tickets.tasks.get_task({ task_key: event.ticket.ref }, context);
+  const task = await tickets.tasks
+    .get_task({ task_key: event.ticket.ref }, context)
+    .catch((error: unknown) => {
+      // A ticket the tracker does not know (or a reference it does not take): there is nowhere to answer.
+      if (isUserFacingError(error)) return undefined;
+      throw error;
+    });
+  if (!task) {
+    deps.log.warn(
+      { deliveryId, ticket: event.ticket.ref },
+      "the ticket of a command comment could not be read",
+    );
+    await audit(deps.db, {
+      actor: event.author.login,
+      action,
+      target: event.ticket.ref,
+      deliveryId,
+      details: { unreadable: true },
+    });
+    return;
+  }
   const answer = await answerCommand(deps, deliveryId, event, task.key).catch((error: unknown) => {
     if (isUserFacingError(error)) return `${deps.config.system.name} could not do that: ${error.message}`;
     throw error;
