@@ -2,8 +2,8 @@ import { mappedLogin, type TrackerTriggers } from "../adapters/tracker-triggers.
 import type { SlashCommand } from "../src/runs/slash-command.ts";
 import type { TriggerEvent } from "../src/runs/trigger-event.ts";
 
-/** The commands a ticket's comments may give: the run's own, not the GitHub-only budget and plan ones. */
-const ticketCommands = new Set(["revise", "status", "cancel"]);
+/** The commands a ticket's comments may give: the run's own; /plan and /budget stay on GitHub. */
+const ticketCommands = new Set(["revise", "status", "cancel", "approve-budget"]);
 
 /**
  * A comment on a ticket as a command, Jira's and Linear's alike: the first line is a command (parsed as

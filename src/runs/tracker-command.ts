@@ -111,6 +111,26 @@ async function answerCommand(
     return `You are mapped to the GitHub login @${event.author.login}, whose role on ${last.repository} is ${decision.role ?? "none"}: only people with write access can ${event.command.name === "cancel" ? "cancel" : "revise"} work.`;
   }
   if (event.command.name === "cancel") return await cancelCommand(deps.db, target, event.author.login);
+  if (event.command.name === "approve-budget") {
+    const amount = Number(event.command.argument.replace(/^\$/, ""));
+    if (!event.command.argument || !Number.isFinite(amount) || amount <= 0) {
+      return "Usage: `/approve-budget <amount in US dollars>`, e.g. `/approve-budget 12.50`.";
+    }
+    const effective = await effectiveRepoConfig(deps, {
+      source: event.source,
+      deliveryId,
+      event: event.event,
+      actor: { login: event.author.login, id: decision.userId ?? 0 },
+      installationId,
+      repository: { owner, name, fullName: last.repository },
+      target: { kind: "issue", number: last.target_number, key: taskKey, title: taskKey, body: "", url: "" },
+    });
+    if (typeof effective === "string") return `${deps.config.system.name} could not do that: ${effective}`;
+    return await deps.budget.approve(
+      { ...target, installationId, limits: effective.limits, actor: event.author.login },
+      amount,
+    );
+  }
   if (event.command.name !== "revise") return `\`/${event.command.name}\` works on GitHub, not on a ticket.`;
   const pullNumber = newest.find((r) => r.pull_request_number !== null)?.pull_request_number;
   if (pullNumber === undefined || pullNumber === null) {

@@ -187,6 +187,22 @@ describe("Jira triggers with users mapped to GitHub logins", () => {
     expect(textOf(posted[0])).toContain(revision.id);
   });
 
+  it("raises the budget of the ticket's parked run for /approve-budget, and queues it again", async () => {
+    const [run] = await ticketRuns();
+    if (!run) throw new Error("the earlier test's run is gone");
+    // As the worker parks a run whose estimate is over its cap.
+    await app.database.db
+      .updateTable("runs")
+      .set({ status: "waiting", finished_at: null, cancel_requested_at: null })
+      .where("id", "=", run.id)
+      .execute();
+    const comment = commented("/approve-budget 7.50", "99:b8d8a054-2e12-4839-bd5f-5f2b7c5f5e3a");
+    expect((await post(comment)).json).toEqual({ outcome: "accepted" });
+    await waitFor(async () => posted[0], 20_000, "the answer to /approve-budget");
+    expect(textOf(posted[0])).toContain("$7.50");
+    expect((await ticketRuns())[0]?.status).toBe("queued");
+  });
+
   it("takes no comment as a command unless it starts with one, and none from an unmapped author", async () => {
     expect((await post(commented("Looks good, /status later"))).json).toEqual({
       outcome: "ignored",
