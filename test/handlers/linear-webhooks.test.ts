@@ -5,6 +5,10 @@ import nock from "nock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../demo/wait-for.ts";
 import { verifyLinearTimestamp } from "../../handlers/linear/webhook.ts";
+import { loadAppContext } from "../../src/cli/app-context.ts";
+import { trackerTriggerSettings } from "../../src/cli/tracker-triggers.ts";
+import { UserFacingError } from "../../src/errors.ts";
+import { writeTempConfig } from "../config/temp-config.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 
 const secret = "linear-webhook-secret-for-tests";
@@ -206,5 +210,23 @@ describe("Linear's webhookTimestamp", () => {
     expect(verifyLinearTimestamp({ webhookTimestamp: now.getTime() + 59_000 }, now)).toEqual({ ok: true });
     expect(verifyLinearTimestamp({ webhookTimestamp: now.getTime() - 61_000 }, now).ok).toBe(false);
     expect(verifyLinearTimestamp({ webhookTimestamp: String(now.getTime()) }, now).ok).toBe(false);
+  });
+});
+
+describe("Linear triggers' configuration", () => {
+  it("stops the start when triggers are configured without webhook_secret", () => {
+    const file = writeTempConfig(
+      readFileSync(configFile, "utf8")
+        .replace(/^ *webhook_secret: .*\n/m, "")
+        .replace(
+          "config_dir: ./workflows",
+          `config_dir: ${path.join(path.dirname(configFile), "workflows")}`,
+        ),
+    );
+    const context = loadAppContext({ AI_DEV_CONFIG: file, LOG_LEVEL: "silent" });
+    expect(() => trackerTriggerSettings(context.loaded)).toThrow(UserFacingError);
+    expect(() => trackerTriggerSettings(context.loaded)).toThrow(
+      /Linear plugin has triggers, but webhook_secret is not set/,
+    );
   });
 });
