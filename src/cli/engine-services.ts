@@ -5,6 +5,7 @@ import { runDevelopmentAgent } from "../agents/development/development-agent.ts"
 import { fileInputSchema, filePlan } from "../agents/planning/file-plan.ts";
 import { databasePlanStore } from "../agents/planning/plan-store.ts";
 import { runPlanningAgent } from "../agents/planning/planning-agent.ts";
+import { runRevisionAgent } from "../agents/revision/revision-agent.ts";
 import { createAnthropic, ModelClient } from "../ai/client.ts";
 import { priceTableFromConfig } from "../ai/pricing.ts";
 import { StepModel } from "../ai/step-model.ts";
@@ -26,6 +27,7 @@ import type { EngineServices } from "../runs/worker.ts";
 import type { AppContext } from "./app-context.ts";
 import { type DevelopmentWiring, developmentPorts } from "./development-ports.ts";
 import { planningPorts } from "./planning-ports.ts";
+import { revisionPorts } from "./revision-ports.ts";
 
 export interface EngineWiring {
   github: GithubAccess;
@@ -70,11 +72,14 @@ export async function engineServices(
   const agents: AgentPort = {
     run: async (agent, input, call) => {
       if (agent === "planning") return await runPlanning(input, call);
-      if (agent !== "development") {
-        throw new UserFacingError(
-          "agent_unavailable",
-          `the ${agent} agent is not available in this version of ai-dev, so this workflow cannot finish yet`,
+      if (agent === "revision") {
+        const repository = typeof input.repository === "string" ? input.repository : "";
+        const revision = await revisionPorts(
+          { ...developmentWiring(call), resolveThreads: loaded.config.revision.resolve_threads },
+          { runId: call.runId, stepName: call.stepName, leaseEpoch: call.leaseEpoch },
+          repository,
         );
+        return await runRevisionAgent(input, revision, call);
       }
       const ports = developmentPorts(developmentWiring(call), {
         runId: call.runId,

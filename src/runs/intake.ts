@@ -90,7 +90,8 @@ export async function acceptRunRequest(
     if (activeKey) {
       // A review and its comments arrive as separate deliveries, possibly after the run they made has
       // ended: one review makes one revision, ever. Other work may run again once the last run is over.
-      const isReview = request.kind === "revise" && request.reviewId !== undefined;
+      const isReview =
+        request.kind === "revise" && (request.reviewId !== undefined || request.checkSuiteId !== undefined);
       const active = await trx
         .selectFrom("runs")
         .select("id")

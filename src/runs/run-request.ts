@@ -68,6 +68,10 @@ export const runRequestSchema = z.discriminatedUnion("kind", [
     branch: z.string().min(1),
     reviewId: z.int().optional(),
     commentId: z.int().optional(),
+    /** A check suite that failed on the pull request: its failures are the instructions. */
+    checkSuiteId: z.int().optional(),
+    /** When it was asked (the delivery's arrival): review comments written or edited later are not read. */
+    requestedAt: z.string().optional(),
   }),
   /**
    * `/revise continue [notes]`: the work of a run that stopped at a limit, taken up again on its branch by
@@ -99,13 +103,14 @@ export type RepositoryRef = z.infer<typeof repositoryRef>;
 
 /**
  * Work that must not run twice at once shares a key: a label and /plan per target and workflow, a
- * review and its comments per review. A /revise comment has none: it queues behind the active run.
+ * review and its comments per review, a failed check suite per suite. A /revise comment has none: it queues behind the active run.
  */
 export function activeKeyOf(request: RunRequest): string | null {
   // A continuation is the same work as the run that began it: it never runs beside another run of it.
   if (request.kind === "continue") return `${targetKeyOf(request.task.trigger)}:${request.workflow}`;
   const base = targetKeyOf(request.trigger);
   if (request.kind !== "revise") return `${base}:${request.workflow}`;
+  if (request.checkSuiteId) return `${base}:checks:${request.checkSuiteId}`;
   return request.reviewId ? `${base}:review:${request.reviewId}` : null;
 }
 
@@ -166,6 +171,8 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
         instructions: request.instructions,
         review_comments: request.instructions,
         branch: request.branch,
+        origin: request.checkSuiteId ? "checks" : request.reviewId ? "review" : "comment",
+        ...(request.requestedAt ? { requested_at: request.requestedAt } : {}),
       };
   }
 }

@@ -40,6 +40,17 @@ export const triggerEventSchema = z.discriminatedUnion("kind", [
     ...base,
   }),
   /**
+   * A check suite completed with failure on a pull request the app opened. Nobody asked: the app revises
+   * its own pull request, so no person is authorized; the failing checks are read when it is accepted.
+   */
+  z.object({
+    kind: z.literal("checks_failed"),
+    checkSuiteId: z.int(),
+    /** The pull request's branch (head ref), from the webhook. */
+    branch: z.string().min(1),
+    ...base,
+  }),
+  /**
    * The issue's title or body was edited. Not a request: a run already working on the issue keeps the
    * version it was given, and its progress comment says the issue changed. `trigger.target` holds the
    * text after the edit.
