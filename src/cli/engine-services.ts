@@ -22,7 +22,7 @@ import { scopesOfRun } from "../runs/run-budget.ts";
 import type { RunRef } from "../runs/run-ref.ts";
 import { runRequestSchema } from "../runs/run-request.ts";
 import { databaseThreadStore } from "../runs/run-threads.ts";
-import { snapshotTask } from "../runs/task-snapshot.ts";
+import { snapshotTask, withTaskSnapshot } from "../runs/task-snapshot.ts";
 import type { EngineServices } from "../runs/worker.ts";
 import type { AppContext } from "./app-context.ts";
 import { type DevelopmentWiring, developmentPorts } from "./development-ports.ts";
@@ -62,6 +62,10 @@ export async function engineServices(
   const github = { octokit, ...(snapshot ? { snapshot } : {}) };
   const threads = databaseThreadStore(database.db);
   const adapters = await resolvePluginAdapters({ plugins: loaded.plugins, github, threads, log });
+  // A ticket's run reads its ticket as the trigger found it (the GitHub adapter does so for issues itself).
+  if (snapshot && adapters.task_management && request.success && request.data.trigger.target.key) {
+    adapters.task_management = withTaskSnapshot(adapters.task_management, snapshot);
+  }
   const versionControl = adapters.version_control ?? githubAdapters(github).version_control;
   const baseDir = loaded.file ? path.dirname(loaded.file) : process.cwd();
 
