@@ -40,7 +40,10 @@ export interface TriggerProcessingDeps {
 }
 
 /** A trigger that came with its issue or PR (a webhook's): the chat's requests are chat-request.ts's. */
-export type IssueTriggerEvent = Exclude<TriggerEvent, { kind: "chat_implement" | "api_assign" }>;
+export type IssueTriggerEvent = Exclude<
+  TriggerEvent,
+  { kind: "chat_implement" | "api_assign" | "api_project" }
+>;
 
 /**
  * The second half of intake, in the worker: is the person allowed (asked of GitHub now), what do the

@@ -65,6 +65,22 @@ export const triggerEventSchema = z.discriminatedUnion("kind", [
     /** The token's name, for the audit log and the run's actor (`api:<name>`). */
     requester: z.string().min(1),
   }),
+  /**
+   * A project to plan and file, asked for over the API (`POST /api/v1/project/create`). The token's
+   * `write` scope is the permission, and the request is the approval: the intake worker opens the
+   * project's issue in the repository (where the run reports and the plan is posted) and starts the
+   * project-create workflow, which files the plan's epics and tasks right after planning them.
+   */
+  z.object({
+    kind: z.literal("api_project"),
+    project: z.object({
+      description: z.string().min(1),
+      requirements: z.array(z.string()),
+      tech_stack: z.array(z.string()),
+    }),
+    repository: z.object({ owner: z.string().min(1), name: z.string().min(1) }),
+    requester: z.string().min(1),
+  }),
 ]);
 
 export type TriggerEvent = z.infer<typeof triggerEventSchema>;
