@@ -1,12 +1,15 @@
 /**
  * `npm run bench`: runs every suite in bench/suites/*.ts, prints a table of their figures, and merges
- * them into bench/results/latest.json (not committed) with the machine they ran on. A suite module
- * exports `name` and `run(): Promise<BenchFigures>`; later issues add suites without touching this file.
+ * them into bench/results/latest.json (not committed) with the machine they ran on, then judges every
+ * target (bench/support/goals.ts) and writes the same report as Markdown to bench/results/latest.md.
+ * A suite module exports `name` and `run(): Promise<BenchFigures>`; later issues add suites without
+ * touching this file. `npm run bench -- orchestration memory` runs only the suites whose file names match.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { judgeGoals } from "./support/goals.ts";
 
 export interface BenchRow {
   label: string;
@@ -22,6 +25,7 @@ export interface BenchFigures {
 
 const suitesDir = path.join(import.meta.dirname, "suites");
 const resultsFile = path.join(import.meta.dirname, "results", "latest.json");
+const reportFile = path.join(import.meta.dirname, "results", "latest.md");
 
 function machine(): string {
   const cpu = os.cpus()[0]?.model ?? "unknown cpu";
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
   }
   const merged: Record<string, unknown> = { ...existing };
   const table: [string, string, string][] = [];
+  const benchStarted = performance.now();
   for (const file of files) {
     const suite = (await import(pathToFileURL(path.join(suitesDir, file)).href)) as {
       name: string;
@@ -53,17 +58,71 @@ async function main(): Promise<void> {
     for (const row of result.rows) table.push([suite.name, row.label, row.value]);
     table.push([suite.name, "(suite time)", `${((performance.now() - started) / 1000).toFixed(1)} s`]);
   }
+  // The ten-minute budget is for the whole bench; a run of some suites leaves the last whole one's figure.
+  if (only.length === 0)
+    merged.bench_minutes = Number(((performance.now() - benchStarted) / 60_000).toFixed(1));
   merged.machine = machine();
   merged.updated_at = new Date().toISOString();
+  const judged = judgeGoals(merged);
   mkdirSync(path.dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, `${JSON.stringify(merged, null, 2)}\n`);
 
-  const widths = [0, 1, 2].map((i) => Math.max(...table.map((r) => r[i]?.length ?? 0), 5));
+  const targets: [string, string, string, string][] = judged.map((g) => [
+    g.key,
+    g.value,
+    g.target,
+    g.verdict,
+  ]);
+  printTable(["suite", "measure", "value"], table);
+  console.log("");
+  printTable(["figure", "value", "target", "verdict"], targets);
+  const met = judged.filter((g) => g.verdict === "met").length;
+  const missed = judged.filter((g) => g.verdict === "MISSED").length;
+  console.log(`\ntargets: ${met} met, ${missed} missed, ${judged.length - met - missed} not measured`);
+  writeFileSync(
+    reportFile,
+    markdownReport(String(merged.machine), String(merged.updated_at), table, targets),
+  );
+  console.log(
+    `machine: ${merged.machine}\nwritten: ${path.relative(process.cwd(), resultsFile)}, ${path.relative(process.cwd(), reportFile)}`,
+  );
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ");
-  console.log(line(["suite", "measure", "value"]));
+  console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const row of table) console.log(line(row));
-  console.log(`\nmachine: ${merged.machine}\nwritten: ${path.relative(process.cwd(), resultsFile)}`);
+  for (const row of rows) console.log(line(row));
+}
+
+function markdownReport(
+  machineName: string,
+  updatedAt: string,
+  table: string[][],
+  targets: string[][],
+): string {
+  const cell = (text: string) => text.replaceAll("|", "\\|");
+  const md = (header: string[], rows: string[][]) =>
+    [
+      `| ${header.join(" | ")} |`,
+      `| ${header.map(() => "---").join(" | ")} |`,
+      ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+    ].join("\n");
+  return [
+    `# npm run bench, ${updatedAt}`,
+    "",
+    `Machine: ${machineName}`,
+    "",
+    "## Targets",
+    "",
+    md(["figure", "value", "target", "verdict"], targets),
+    "",
+    "## Measures",
+    "",
+    md(["suite", "measure", "value"], table),
+    "",
+  ].join("\n");
 }
 
 await main();

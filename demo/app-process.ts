@@ -10,6 +10,8 @@ import { waitFor } from "./wait-for.ts";
 
 export interface AppProcess {
   url: string;
+  /** The app's process id (the benchmarks read its resident memory from /proc). */
+  pid: number;
   /** The last lines of the app's log, to show when something went wrong. */
   logTail(lines?: number): string;
   /** SIGTERM, as an operator stops it; SIGKILL when it has not exited within the grace. */
@@ -69,5 +71,5 @@ export async function startAppProcess(options: {
     await stop();
     throw new Error(`${(error as Error).message}; its log ends with:\n${logTail()}`, { cause: error });
   }
-  return { url, logTail, stop };
+  return { url, pid: child.pid ?? 0, logTail, stop };
 }

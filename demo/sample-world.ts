@@ -46,6 +46,10 @@ export async function startSampleWorld(
   options: {
     /** Fills the new bare repository at `bare` (default: the sample's files in one commit). */
     seed?: (root: string, bareName: string) => string;
+    /** Runs one app process executes at once (system.max_concurrent_agents; the app's default otherwise). */
+    maxConcurrentAgents?: number;
+    /** A PostgreSQL database for the app (DATABASE_URL); the embedded database in `root` otherwise. */
+    databaseUrl?: string;
   } = {},
 ): Promise<SampleWorld> {
   const root = mkdtempSync(path.join(os.tmpdir(), "ai-dev-demo-"));
@@ -82,6 +86,7 @@ export async function startSampleWorld(
         "system:",
         '  name: "AI Dev (demo)"',
         `  workspace_dir: ${JSON.stringify(path.join(root, "workspaces"))}`,
+        ...(options.maxConcurrentAgents ? [`  max_concurrent_agents: ${options.maxConcurrentAgents}`] : []),
         "workflows:",
         `  config_dir: ${JSON.stringify(path.join(repoRoot, "workflows"))}`,
         "",
@@ -102,6 +107,7 @@ export async function startSampleWorld(
         PORT: String(port),
         HOST: "127.0.0.1",
         DATA_DIR: path.join(root, "data"),
+        ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
         AI_DEV_CONFIG: config,
         AI_DEV_API_TOKEN: apiToken,
         ANTHROPIC_BASE_URL: model.url,

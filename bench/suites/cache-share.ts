@@ -1,6 +1,6 @@
 /**
- * The share of input tokens read from the prompt cache from turn 2 on, over the scripted agent
- * conversations, with usage simulated from the requests our client actually sends (see
+ * The share of input tokens read from the prompt cache from turn 2 on, over two recorded agent
+ * conversations (test/fixtures/anthropic), with usage simulated from the requests our client actually sends (see
  * demo/stand-ins/scripted-anthropic/simulated-cache.ts): it measures where our breakpoints are.
  */
 import Anthropic from "@anthropic-ai/sdk";
@@ -64,5 +64,7 @@ export async function run(): Promise<BenchFigures> {
   }
   const share = total > 0 ? read / total : 0;
   rows.push({ label: "all conversations", value: `${(100 * share).toFixed(1)} % (target ≥ 95 %)` });
-  return { figures: { cache_read_share_from_turn2: Number(share.toFixed(4)) }, rows };
+  // The headline figure, cache_read_share_from_turn2, comes from the development agent's own requests in
+  // the orchestration suite; these recorded conversations check the breakpoints on longer sessions.
+  return { figures: { cache_read_share_from_turn2_recorded: Number(share.toFixed(4)) }, rows };
 }

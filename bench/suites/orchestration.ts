@@ -20,6 +20,7 @@ import { type RunDetail, runDetailSchema, runListSchema } from "../../src/ops/li
 import type { BenchFigures } from "../run.ts";
 import { generatedFileCount, generateRepository } from "../support/generated-repository.ts";
 import { median } from "../support/median.ts";
+import { benchDatabaseKinds, createScratchDatabase, figureSuffix } from "../support/scratch-database.ts";
 
 export const name = "orchestration";
 
@@ -37,7 +38,13 @@ interface Measured {
   toPullMs: number;
   /** Mutating GitHub calls before the pull request existed (paced per installation, adapters/github/paced-octokit.ts). */
   writes: number;
+  /** The agent's input tokens from its second turn on: all of them, and those read from the prompt cache. */
+  agentInputFromTurn2: number;
+  agentCacheReadFromTurn2: number;
 }
+
+/** The development agent's requests carry its tools; the AI actions' (describe_pr) carry none. */
+const isAgentTurn = (body: Record<string, unknown>) => Array.isArray(body.tools) && body.tools.length > 0;
 
 /**
  * A plain `git clone` of the repository over the same smart HTTP server, with the same token header;
@@ -105,6 +112,11 @@ async function measureRun(world: SampleWorld, issue: SampleIssue): Promise<Measu
   const modelMs = world.model.requests
     .filter((r) => r.at >= accepted && r.at <= opened.at)
     .reduce((sum, r) => sum + ((r.answeredAt ?? r.at) - r.at), 0);
+  const laterTurns = world.model.requests
+    .filter((r) => r.at >= accepted && r.at <= opened.at && isAgentTurn(r.body))
+    .slice(1);
+  const inputOf = (u: NonNullable<(typeof laterTurns)[number]["usage"]>) =>
+    u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;
   const writes = world.github.requests.filter(
     (r) => r.at >= accepted && r.at <= opened.at && r.method !== "GET" && !/\/access_tokens$/.test(r.path),
   ).length;
@@ -123,55 +135,89 @@ async function measureRun(world: SampleWorld, issue: SampleIssue): Promise<Measu
     developMs: developEnd - Date.parse(develop.startedAt),
     toPullMs: openedWall - developEnd,
     writes,
+    agentInputFromTurn2: laterTurns.reduce((sum, r) => sum + (r.usage ? inputOf(r.usage) : 0), 0),
+    agentCacheReadFromTurn2: laterTurns.reduce((sum, r) => sum + (r.usage?.cache_read_input_tokens ?? 0), 0),
   };
 }
 
-export async function run(): Promise<BenchFigures> {
-  const world = await startSampleWorld({
-    seed: (dir, bareName) => generateRepository(path.join(dir, bareName), { extra: sampleRepository.files }),
-  });
-  const measured: Measured[] = [];
-  const cloneMs: number[] = [];
+/** Runs `runs` issues one after another on a fresh world on one database; the first clones the mirror. */
+async function measureOn(kind: "pglite" | "postgres", cloneMs: number[]): Promise<Measured[]> {
+  const database =
+    kind === "postgres" ? await createScratchDatabase(process.env.DATABASE_URL ?? "") : undefined;
   try {
-    for (let i = 0; i < clones; i++) cloneMs.push(await timeClone(world));
-    for (let i = 1; i <= runs; i++) {
-      measured.push(await measureRun(world, { ...sampleIssue, number: i }));
+    const world = await startSampleWorld({
+      seed: (dir, bareName) =>
+        generateRepository(path.join(dir, bareName), { extra: sampleRepository.files }),
+      ...(database ? { databaseUrl: database.url } : {}),
+    });
+    const measured: Measured[] = [];
+    try {
+      if (cloneMs.length === 0) for (let i = 0; i < clones; i++) cloneMs.push(await timeClone(world));
+      for (let i = 1; i <= runs; i++) measured.push(await measureRun(world, { ...sampleIssue, number: i }));
+    } finally {
+      await world.stop();
     }
+    return measured;
   } finally {
-    await world.stop();
+    await database?.drop();
   }
-  const of = (key: keyof Measured) => Math.round(median(measured.map((m) => m[key])));
-  const orchestration = of("orchestrationMs");
-  const clone = Math.round(median(cloneMs));
-  const met = orchestration < clone;
-  const firstRun = measured[0];
-  const writes = of("writes");
-  return {
-    figures: {
-      orchestration_ms_median: orchestration,
-      orchestration_first_run_ms: firstRun ? Math.round(firstRun.orchestrationMs) : null,
-      orchestration_git_clone_ms: clone,
-      orchestration_model_wait_ms_median: of("modelMs"),
-      orchestration_github_writes_median: writes,
-    },
-    rows: [
-      {
+}
+
+export async function run(): Promise<BenchFigures> {
+  const cloneMs: number[] = [];
+  const figures: BenchFigures["figures"] = {};
+  const rows: BenchFigures["rows"] = [];
+  for (const kind of benchDatabaseKinds()) {
+    const measured = await measureOn(kind, cloneMs);
+    const suffix = figureSuffix(kind);
+    const of = (key: keyof Measured) => Math.round(median(measured.map((m) => m[key])));
+    const orchestration = of("orchestrationMs");
+    const clone = Math.round(median(cloneMs));
+    const met = orchestration < clone;
+    const firstRun = measured[0];
+    const writes = of("writes");
+    Object.assign(figures, {
+      [`orchestration_ms_median${suffix}`]: orchestration,
+      [`orchestration_first_run_ms${suffix}`]: firstRun ? Math.round(firstRun.orchestrationMs) : null,
+      [`orchestration_develop_ms_median${suffix}`]: of("developMs"),
+      [`orchestration_model_wait_ms_median${suffix}`]: of("modelMs"),
+      [`orchestration_github_writes_median${suffix}`]: writes,
+    });
+    figures.orchestration_git_clone_ms = clone;
+    const input = measured.reduce((sum, m) => sum + m.agentInputFromTurn2, 0);
+    const cacheShare =
+      input > 0 ? measured.reduce((sum, m) => sum + m.agentCacheReadFromTurn2, 0) / input : 0;
+    // The agent's real requests (tools, system prompt, repository map, as it sends them), with the
+    // scripted server's simulated cache: the same on either database, so taken once.
+    if (kind === "pglite") {
+      figures.cache_read_share_from_turn2 = Number(cacheShare.toFixed(4));
+      rows.push({
+        label: `the development agent's input read from the prompt cache, turn 2 on (${runs} runs)`,
+        value: `${(100 * cacheShare).toFixed(1)} % of ${input} tokens (target ≥ 95 %: ${cacheShare >= 0.95 ? "met" : "MISSED"})`,
+      });
+    }
+    if (kind === "pglite")
+      rows.push({
         label: `git clone of the repository, ${generatedFileCount} files (median of ${clones})`,
         value: `${clone} ms`,
-      },
+      });
+    rows.push(
       {
-        label: `orchestration: webhook accepted → PR created, less model time (median of ${runs})`,
+        label: `${kind}: orchestration, webhook accepted → PR created, less model time (median of ${runs})`,
         value: `${orchestration} ms (target < one git clone: ${met ? "met" : "MISSED"})`,
       },
       {
-        label: "orchestration of the first run (mirror cloned)",
+        label: `${kind}: orchestration of the first run (mirror cloned)`,
         value: `${firstRun ? Math.round(firstRun.orchestrationMs) : "?"} ms`,
       },
-      { label: "of which: waiting on the scripted model (median)", value: `${of("modelMs")} ms` },
-      { label: "of which: accepted → first step started (queues)", value: `${of("queuedMs")} ms` },
-      { label: "of which: the develop step", value: `${of("developMs")} ms` },
-      { label: "of which: develop done → PR created", value: `${of("toPullMs")} ms` },
-      { label: "GitHub writes before the PR (within the installation's burst)", value: `${writes}` },
-    ],
-  };
+      { label: `${kind}: of which waiting on the scripted model (median)`, value: `${of("modelMs")} ms` },
+      { label: `${kind}: of which accepted → first step started (queues)`, value: `${of("queuedMs")} ms` },
+      { label: `${kind}: of which the develop step`, value: `${of("developMs")} ms` },
+      { label: `${kind}: of which develop done → PR created`, value: `${of("toPullMs")} ms` },
+      { label: `${kind}: GitHub writes before the PR (within the installation's burst)`, value: `${writes}` },
+    );
+  }
+  if (!process.env.DATABASE_URL)
+    rows.push({ label: "postgres", value: "skipped (set DATABASE_URL to measure PostgreSQL)" });
+  return { figures, rows };
 }

@@ -22,6 +22,7 @@ import { webhookSecret } from "../../test/support/app-harness.ts";
 import type { BenchFigures } from "../run.ts";
 import { type DeliveryTemplate, type LatencySummary, type LoadSpec, summarize } from "../support/load.ts";
 import { runLoadInWorker } from "../support/load-worker.ts";
+import { figureSuffix } from "../support/scratch-database.ts";
 import {
   type AppTarget,
   startAppTarget,
@@ -206,7 +207,7 @@ export async function run(): Promise<BenchFigures> {
   const rows: BenchFigures["rows"] = [];
   const figures: BenchFigures["figures"] = {};
   for (const kind of ["pglite", "postgres"] as const) {
-    const suffix = kind === "pglite" ? "" : "_postgres";
+    const suffix = figureSuffix(kind);
     if (kind === "postgres" && !process.env.DATABASE_URL) {
       rows.push({ label: "postgres", value: "skipped (set DATABASE_URL to measure PostgreSQL)" });
       for (const key of ["ack_p99_ms", "bare_probot_ack_p99_ms", "ack_p99_ratio", "deliveries_per_s"])

@@ -40,6 +40,23 @@ export interface FakePull {
   requestedReviewers: string[];
 }
 
+/** A review thread as GitHub's GraphQL `PullRequestReviewThread` has it, comments oldest first. */
+export interface FakeReviewThread {
+  id: string;
+  isResolved: boolean;
+  isOutdated: boolean;
+  path: string;
+  line: number | null;
+  startLine: number | null;
+  comments: {
+    databaseId: number;
+    author: { login: string } | null;
+    body: string;
+    createdAt: string;
+    lastEditedAt: string | null;
+  }[];
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -74,6 +91,14 @@ export class FakeGitHub {
     number,
     { review: Record<string, unknown>; comments: Record<string, unknown>[] }
   >();
+  /** owner/name#number → its review threads (GraphQL `reviewThreads`); replies through REST join them. */
+  readonly reviewThreads = new Map<string, FakeReviewThread[]>();
+  /** check suite id → its check runs, in the REST shape (see `checkRun`). */
+  readonly checkRuns = new Map<number, Record<string, unknown>[]>();
+  /** check run id → its annotations, in the REST shape (see `annotation`). */
+  readonly annotations = new Map<number, Record<string, unknown>[]>();
+  /** The app's slug, as `GET /app` answers and as GraphQL names the app's comments' author. */
+  appSlug = "ai-dev";
   /** Issues opened through the API (`POST /repos/{owner}/{repo}/issues`), in order. */
   readonly openedIssues: {
     repository: string;
@@ -180,6 +205,66 @@ export class FakeGitHub {
     };
   }
 
+  /** A check run as GET …/check-suites/{id}/check-runs lists it: the check_run webhook example's. */
+  checkRun(fields: { id: number; name: string; conclusion: string; title: string; summary: string }) {
+    const example = webhookExample("check_run", "completed").check_run as Record<string, unknown> & {
+      output: Record<string, unknown>;
+    };
+    return {
+      ...example,
+      id: fields.id,
+      name: fields.name,
+      status: "completed",
+      conclusion: fields.conclusion,
+      output: {
+        ...example.output,
+        title: fields.title,
+        summary: fields.summary,
+        annotations_count: this.annotations.get(fields.id)?.length ?? 0,
+      },
+    };
+  }
+
+  /**
+   * A check run annotation as GET …/check-runs/{id}/annotations lists it: the fields of GitHub's
+   * `check-annotation` schema (@octokit/openapi-types, components.schemas["check-annotation"]).
+   */
+  annotation(fields: {
+    path: string;
+    line: number;
+    level: "notice" | "warning" | "failure";
+    message: string;
+  }) {
+    return {
+      path: fields.path,
+      start_line: fields.line,
+      end_line: fields.line,
+      start_column: null,
+      end_column: null,
+      annotation_level: fields.level,
+      title: null,
+      message: fields.message,
+      raw_details: null,
+      blob_href: `http://${this.host}/blob/${fields.path}`,
+    };
+  }
+
+  /** The review comments posted as replies (`POST …/pulls/{n}/comments/{id}/replies`), in order. */
+  replies(): { repository: string; number: number; commentId: number; body: string }[] {
+    return this.requests.flatMap((r) => {
+      const match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/comments\/(\d+)\/replies$/.exec(r.path);
+      if (r.method !== "POST" || !match) return [];
+      return [
+        {
+          repository: `${match[1]}/${match[2]}`,
+          number: Number(match[3]),
+          commentId: Number(match[4]),
+          body: String((r.body as { body?: string }).body ?? ""),
+        },
+      ];
+    });
+  }
+
   async #answer(req: IncomingMessage): Promise<{ status: number; body?: unknown; raw?: string }> {
     const at = performance.now();
     const chunks: Buffer[] = [];
@@ -238,6 +323,17 @@ export class FakeGitHub {
       };
     }
     if (method === "POST" && route === "/api/graphql") return this.#graphql(text);
+    if (method === "GET" && route === "/app") {
+      // The check_suite example's `app` is the REST API's app object.
+      const check = webhookExample("check_suite", "completed").check_suite as {
+        app: Record<string, unknown>;
+      };
+      return { status: 200, body: { ...check.app, slug: this.appSlug } };
+    }
+    const checks = this.#checks(method, route);
+    if (checks) return checks;
+    const reply = method === "POST" ? this.#reply(route, text) : undefined;
+    if (reply) return reply;
     const stateful = this.#pullsAndIssues(method, route, url, text);
     if (stateful) return stateful;
     match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(route);
@@ -293,6 +389,58 @@ export class FakeGitHub {
       };
     }
     return { status: 404, body: { message: `fake GitHub has no route for ${method} ${route}` } };
+  }
+
+  /** Check runs of a suite and their annotations, and replies in review threads. */
+  #checks(method: string, route: string): { status: number; body?: unknown } | undefined {
+    let match = /^\/repos\/([^/]+)\/([^/]+)\/check-suites\/(\d+)\/check-runs$/.exec(route);
+    if (method === "GET" && match) {
+      const runs = this.checkRuns.get(Number(match[3]));
+      if (!runs) return { status: 404, body: { message: "Not Found" } };
+      return { status: 200, body: { total_count: runs.length, check_runs: runs } };
+    }
+    match = /^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)\/annotations$/.exec(route);
+    if (method === "GET" && match) return { status: 200, body: this.annotations.get(Number(match[3])) ?? [] };
+    return undefined;
+  }
+
+  #reply(route: string, text: string): { status: number; body?: unknown } | undefined {
+    const match = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)\/comments\/(\d+)\/replies$/.exec(route);
+    if (!match) return undefined;
+    const threads = this.reviewThreads.get(`${match[1]}/${match[2]}#${match[3]}`) ?? [];
+    const inReplyTo = Number(match[4]);
+    // GitHub answers 404 for a comment that is not on the pull request, and a reply to a reply goes to
+    // the thread's first comment.
+    const thread = threads.find((t) => t.comments.some((c) => c.databaseId === inReplyTo));
+    if (!thread) return { status: 404, body: { message: "Not Found" } };
+    const body = String((JSON.parse(text) as { body?: string }).body ?? "");
+    const id = this.#nextCommentId++;
+    const now = new Date().toISOString();
+    thread.comments.push({
+      databaseId: id,
+      author: { login: this.appSlug },
+      body,
+      createdAt: now,
+      lastEditedAt: null,
+    });
+    const example = webhookExample("pull_request_review_comment", "created").comment as Record<
+      string,
+      unknown
+    >;
+    return {
+      status: 201,
+      body: {
+        ...example,
+        id,
+        body,
+        path: thread.path,
+        line: thread.line,
+        in_reply_to_id: thread.comments[0]?.databaseId ?? inReplyTo,
+        user: { ...(example.user as Record<string, unknown>), login: `${this.appSlug}[bot]`, type: "Bot" },
+        created_at: now,
+        updated_at: now,
+      },
+    };
   }
 
   /** Repositories, pull requests, review requests, labels and branches: what the GitHub adapters use. */
@@ -472,8 +620,31 @@ export class FakeGitHub {
    * `errors` for what it refuses (https://docs.github.com/graphql/guides/forming-calls-with-graphql).
    */
   #graphql(text: string): { status: number; body: unknown } {
-    const request = JSON.parse(text) as { query?: string; variables?: { id?: string } };
-    if (!/\bmarkPullRequestReadyForReview\b/.test(request.query ?? "")) {
+    const request = JSON.parse(text) as {
+      query?: string;
+      variables?: Record<string, unknown> & { id?: string };
+    };
+    const query = request.query ?? "";
+    if (/\breviewThreads\b/.test(query)) return this.#reviewThreadsAnswer(request.variables ?? {});
+    if (/\bresolveReviewThread\b/.test(query)) {
+      const thread = [...this.reviewThreads.values()]
+        .flat()
+        .find((t) => t.id === request.variables?.threadId);
+      if (!thread)
+        return {
+          status: 200,
+          body: {
+            data: { resolveReviewThread: null },
+            errors: [{ type: "NOT_FOUND", message: "Could not resolve to a node" }],
+          },
+        };
+      thread.isResolved = true;
+      return {
+        status: 200,
+        body: { data: { resolveReviewThread: { thread: { id: thread.id, isResolved: true } } } },
+      };
+    }
+    if (!/\bmarkPullRequestReadyForReview\b/.test(query)) {
       return { status: 200, body: { errors: [{ message: "fake GitHub answers no such query" }] } };
     }
     const pull = this.pulls.find((p) => nodeIdOf(p) === request.variables?.id);
@@ -496,6 +667,36 @@ export class FakeGitHub {
     return {
       status: 200,
       body: { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false } } } },
+    };
+  }
+
+  /**
+   * `repository.pullRequest.reviewThreads` (https://docs.github.com/graphql/reference/objects#pullrequest)
+   * in pages of `first` threads after the cursor `after` (the index of the last thread given).
+   */
+  #reviewThreadsAnswer(variables: Record<string, unknown>): { status: number; body: unknown } {
+    const key = `${String(variables.owner)}/${String(variables.name)}#${String(variables.number)}`;
+    const threads = this.reviewThreads.get(key) ?? [];
+    const start = typeof variables.after === "string" ? Number(variables.after) + 1 : 0;
+    const nodes = threads.slice(start, start + 100);
+    const end = start + nodes.length - 1;
+    return {
+      status: 200,
+      body: {
+        data: {
+          repository: {
+            pullRequest: {
+              reviewThreads: {
+                pageInfo: {
+                  hasNextPage: end + 1 < threads.length,
+                  endCursor: nodes.length ? String(end) : null,
+                },
+                nodes: nodes.map((t) => ({ ...t, comments: { nodes: t.comments } })),
+              },
+            },
+          },
+        },
+      },
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { registerCheckSuiteHandlers } from "./check-suite.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
 import { registerInstallationHandlers } from "./installation.ts";
 import { registerIssueCommentHandlers } from "./issue-comment.ts";
@@ -18,6 +19,7 @@ const handledEvents = new Set([
   "pull_request_review.submitted",
   "pull_request_review_comment.created",
   "pull_request.closed",
+  "check_suite.completed",
   "installation.created",
   "installation.deleted",
   "installation.suspend",
@@ -37,6 +39,7 @@ export function registerGithubHandlers(app: Probot, deps: GithubHandlerDeps): vo
   registerPullRequestReviewHandlers(app, deps);
   registerPullRequestHandlers(app, deps);
   registerInstallationHandlers(app, deps);
+  registerCheckSuiteHandlers(app, deps);
   app.onAny(async (context) => {
     if (!handledEvents.has(eventName(context))) await recordOnly(context, deps);
   });

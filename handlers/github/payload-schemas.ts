@@ -56,6 +56,17 @@ export const reviewCommentCreatedSchema = triggerPayloadSchema.extend({
   }),
 });
 
+export const checkSuiteCompletedSchema = triggerPayloadSchema.extend({
+  check_suite: z.object({
+    id: z.int(),
+    head_branch: z.string().nullable(),
+    conclusion: z.string().nullable(),
+    pull_requests: z.array(
+      z.object({ number: z.int(), url: z.string(), head: z.object({ ref: z.string() }) }),
+    ),
+  }),
+});
+
 export const pullRequestClosedSchema = z.object({
   repository: z.object({ full_name: z.string() }),
   sender: z.object({ login: z.string() }),

@@ -116,7 +116,9 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
   const startedAt = now();
   const elapsed = () => elapsedBefore + (now() - startedAt);
 
-  const save = async () => {
+  // The worktree changes only through tools: a save after the model's answer keeps the last diff (a
+  // snapshot is `git add` and `git diff` over the whole checkout, most of a turn's own time on a big one).
+  const save = async (worktreeChanged = true) => {
     state.state = {
       ...state.state,
       costUsd,
@@ -124,7 +126,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
       system,
       ...(options.bookkeeping ? { bookkeeping: options.bookkeeping.save() } : {}),
     };
-    Object.assign(state, await options.worktree.snapshot());
+    if (worktreeChanged) Object.assign(state, await options.worktree.snapshot());
     await options.checkpoints.save(state);
   };
   const finish = (stop: AgentStop, extra: Partial<AgentLoopResult> = {}): AgentLoopResult => ({
@@ -171,7 +173,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     costUsd += result.costUsd;
     const remaining = lastText([{ role: "assistant", content: asParams(result.message.content) }]);
     state.state = { ...state.state, remaining };
-    await save();
+    await save(false);
     return finish(stop, { remaining });
   };
 
@@ -222,7 +224,7 @@ export async function runAgentLoop(options: AgentLoopOptions): Promise<AgentLoop
     costUsd += result.costUsd;
     state.turn += 1;
     state.messages.push({ role: "assistant", content: asParams(result.message.content) });
-    await save();
+    await save(false);
   }
 }
 

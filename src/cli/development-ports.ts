@@ -5,7 +5,11 @@ import type { Liquid } from "liquidjs";
 import { parse as parseYaml } from "yaml";
 import { installationGitTokens } from "../../adapters/github/index.ts";
 import { databaseCheckpoints } from "../agents/checkpoints.ts";
-import type { DevelopmentPorts, DevelopmentWorkspace } from "../agents/development/development-agent.ts";
+import type {
+  DevelopmentInput,
+  DevelopmentPorts,
+  DevelopmentWorkspace,
+} from "../agents/development/development-agent.ts";
 import type { CommandRunner } from "../agents/tools/command-runner.ts";
 import { createToolbox } from "../agents/tools/toolbox.ts";
 import type { ModelClient } from "../ai/client.ts";
@@ -38,6 +42,13 @@ export interface DevelopmentWiring {
   baseDir: string;
 }
 
+export interface DevelopmentPrompt {
+  /** A file in the prompts directory. */
+  file: string;
+  /** Its variables but blocked_paths (the repository's, known once the workspace is open). */
+  variables(input: DevelopmentInput, branch: string): Promise<Record<string, unknown>>;
+}
+
 /** The bot identity commits are authored by; GitHub shows them as the App's. */
 const appAuthor = (name: string) => ({
   name: `${name}[bot]`,
@@ -52,9 +63,11 @@ const appAuthor = (name: string) => ({
 export function developmentPorts(
   wiring: DevelopmentWiring,
   call: { runId: string; stepName: string; leaseEpoch: number },
+  /** Another agent's prompt over the same tools (the revision agent's): its file and variables. */
+  prompt?: DevelopmentPrompt,
 ): DevelopmentPorts {
   const { config } = wiring;
-  const promptFile = path.join(wiring.promptsDir, "code-generation.liquid");
+  const promptFile = path.join(wiring.promptsDir, prompt?.file ?? "code-generation.liquid");
   const template = parsePromptTemplate(wiring.liquid, readFileSync(promptFile, "utf8"), promptFile);
   let blockedPaths: string[] = [...config.security.blocked_paths];
   const allowedCommands = config.security.allowed_commands;
@@ -120,6 +133,7 @@ export function developmentPorts(
         restore: (snapshot) => workspace.restore(snapshot),
         changedFiles: () => workspace.changedFiles(),
         branchFiles: () => workspace.branchFiles(),
+        branchDiff: () => workspace.branchDiff(),
         async commitAndPush(message, coAuthor) {
           const commit = await workspace.commit({
             message,
@@ -159,15 +173,22 @@ export function developmentPorts(
         secrets: wiring.secrets,
       }),
     async instructions(input, branch) {
-      const rendered = await renderPrompt(wiring.liquid, template, {
-        task: input.task,
-        repository: input.repository,
-        base_branch: input.base_branch ?? "the default branch",
-        plan: input.plan,
-        continuation: input.continuation,
-        blocked_paths: blockedPaths,
-        branch,
-      });
+      const variables = prompt
+        ? { ...(await prompt.variables(input, branch)), blocked_paths: blockedPaths }
+        : undefined;
+      const rendered = await renderPrompt(
+        wiring.liquid,
+        template,
+        variables ?? {
+          task: input.task,
+          repository: input.repository,
+          base_branch: input.base_branch ?? "the default branch",
+          plan: input.plan,
+          continuation: input.continuation,
+          blocked_paths: blockedPaths,
+          branch,
+        },
+      );
       return { system: `${rendered.system}\n\n${untrustedDataRule}`, task: rendered.prompt };
     },
     model: wiring.client,

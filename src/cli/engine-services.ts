@@ -5,6 +5,7 @@ import { runDevelopmentAgent } from "../agents/development/development-agent.ts"
 import { fileInputSchema, filePlan } from "../agents/planning/file-plan.ts";
 import { databasePlanStore } from "../agents/planning/plan-store.ts";
 import { runPlanningAgent } from "../agents/planning/planning-agent.ts";
+import { runRevisionAgent } from "../agents/revision/revision-agent.ts";
 import { createAnthropic, ModelClient } from "../ai/client.ts";
 import { priceTableFromConfig } from "../ai/pricing.ts";
 import { StepModel } from "../ai/step-model.ts";
@@ -21,11 +22,12 @@ import { scopesOfRun } from "../runs/run-budget.ts";
 import type { RunRef } from "../runs/run-ref.ts";
 import { runRequestSchema } from "../runs/run-request.ts";
 import { databaseThreadStore } from "../runs/run-threads.ts";
-import { snapshotTask } from "../runs/task-snapshot.ts";
+import { snapshotTask, withTaskSnapshot } from "../runs/task-snapshot.ts";
 import type { EngineServices } from "../runs/worker.ts";
 import type { AppContext } from "./app-context.ts";
 import { type DevelopmentWiring, developmentPorts } from "./development-ports.ts";
 import { planningPorts } from "./planning-ports.ts";
+import { revisionPorts } from "./revision-ports.ts";
 
 export interface EngineWiring {
   github: GithubAccess;
@@ -60,17 +62,24 @@ export async function engineServices(
   const github = { octokit, ...(snapshot ? { snapshot } : {}) };
   const threads = databaseThreadStore(database.db);
   const adapters = await resolvePluginAdapters({ plugins: loaded.plugins, github, threads, log });
+  // A ticket's run reads its ticket as the trigger found it (the GitHub adapter does so for issues itself).
+  if (snapshot && adapters.task_management && request.success && request.data.trigger.target.key) {
+    adapters.task_management = withTaskSnapshot(adapters.task_management, snapshot);
+  }
   const versionControl = adapters.version_control ?? githubAdapters(github).version_control;
   const baseDir = loaded.file ? path.dirname(loaded.file) : process.cwd();
 
   const agents: AgentPort = {
     run: async (agent, input, call) => {
       if (agent === "planning") return await runPlanning(input, call);
-      if (agent !== "development") {
-        throw new UserFacingError(
-          "agent_unavailable",
-          `the ${agent} agent is not available in this version of ai-dev, so this workflow cannot finish yet`,
+      if (agent === "revision") {
+        const repository = typeof input.repository === "string" ? input.repository : "";
+        const revision = await revisionPorts(
+          { ...developmentWiring(call), resolveThreads: loaded.config.revision.resolve_threads },
+          { runId: call.runId, stepName: call.stepName, leaseEpoch: call.leaseEpoch },
+          repository,
         );
+        return await runRevisionAgent(input, revision, call);
       }
       const ports = developmentPorts(developmentWiring(call), {
         runId: call.runId,

@@ -166,6 +166,34 @@ export const limitsSchema = z
   })
   .prefault({});
 
+export const revisionSchema = z
+  .strictObject({
+    max_rounds_per_pull_request: z
+      .int()
+      .positive()
+      .default(5)
+      .describe("Revision runs one pull request may have (reviews, /revise and failed checks together)."),
+    resolve_threads: z
+      .boolean()
+      .default(false)
+      .describe("Resolve the review threads a revision addressed; off: the reviewers resolve them."),
+    failed_checks: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe("A check suite that fails on the app's pull request starts a revision."),
+        max_rounds: z
+          .int()
+          .positive()
+          .default(2)
+          .describe("Revisions of one pull request that failed checks may start."),
+      })
+      .prefault({}),
+  })
+  .prefault({})
+  .describe("How the app revises its own pull requests: reviews, /revise and failed checks.");
+
 export const appConfigSchema = z
   .strictObject({
     system: systemSchema,
@@ -174,6 +202,7 @@ export const appConfigSchema = z
     workflows: workflowsSchema,
     security: securitySchema,
     limits: limitsSchema,
+    revision: revisionSchema,
   })
   .describe("ai-dev global configuration (ai-dev.config.yaml)");
 

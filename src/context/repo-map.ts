@@ -1,8 +1,9 @@
 import { changeWeights } from "./change-history.ts";
 import { extractNames, type FileNames, wordNames } from "./extract-tags.ts";
+import { processNamesCache } from "./names-cache.ts";
 import { type FileTags, type RankedFile, rankFiles } from "./rank-files.ts";
 import { listRepoFiles, readRepoFile } from "./repo-files.ts";
-import { isWordScanned } from "./tag-queries.ts";
+import { isWordScanned, languageOf } from "./tag-queries.ts";
 import { foldName, type TaskTerms } from "./task-terms.ts";
 
 export interface RepoMapLimits {
@@ -70,9 +71,13 @@ export async function rankRepository(
         skipped[file.reason]++;
         continue;
       }
-      const names =
-        (await extractNames(file.path, file.source)) ??
-        (isWordScanned(file.path) ? wordNames(file.source) : undefined);
+      const names = await processNamesCache.namesOf(
+        languageOf(file.path)?.name ?? (isWordScanned(file.path) ? "words" : "none"),
+        file.source,
+        async () =>
+          (await extractNames(file.path, file.source)) ??
+          (isWordScanned(file.path) ? wordNames(file.source) : undefined),
+      );
       if (!names) continue;
       parsed++;
       tagsByPath.set(file.path, summarize(file.path, file.source, names));

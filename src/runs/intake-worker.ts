@@ -4,6 +4,8 @@ import { processApiProject } from "./api-project.ts";
 import { audit } from "./audit.ts";
 import { processChatRequest } from "./chat-request.ts";
 import { processTriggerEvent, type TriggerProcessingDeps } from "./process-trigger.ts";
+import { processTrackerCommand } from "./tracker-command.ts";
+import { processTrackerImplement } from "./tracker-request.ts";
 import { triggerEventSchema } from "./trigger-event.ts";
 
 /**
@@ -26,6 +28,10 @@ export async function startIntakeWorker(
       if (event.kind === "chat_implement") await processChatRequest(deps, job.data.deliveryId, event);
       else if (event.kind === "api_assign") await processApiAssign(deps, job.data.deliveryId, event);
       else if (event.kind === "api_project") await processApiProject(deps, job.data.deliveryId, event);
+      else if (event.kind === "tracker_implement")
+        await processTrackerImplement(deps, job.data.deliveryId, event);
+      else if (event.kind === "tracker_command")
+        await processTrackerCommand(deps, job.data.deliveryId, event);
       else await processTriggerEvent(deps, job.data.deliveryId, event);
     },
   );

@@ -73,7 +73,8 @@ export async function acceptRunRequest(
   const now = deps.now?.() ?? new Date();
   return await deps.db.transaction().execute(async (trx) => {
     const { trigger } = request;
-    const target = `${trigger.target.kind === "issue" ? "issue" : "pull"}#${trigger.target.number}`;
+    const target =
+      trigger.target.key ?? `${trigger.target.kind === "issue" ? "issue" : "pull"}#${trigger.target.number}`;
     const activeKey = activeKeyOf(request);
     // Serialises intakes of the same work (labeled, unlabeled, labeled again within a second) and of
     // the same delivery, so the checks below and the insert cannot interleave; released at commit.
@@ -89,7 +90,8 @@ export async function acceptRunRequest(
     if (activeKey) {
       // A review and its comments arrive as separate deliveries, possibly after the run they made has
       // ended: one review makes one revision, ever. Other work may run again once the last run is over.
-      const isReview = request.kind === "revise" && request.reviewId !== undefined;
+      const isReview =
+        request.kind === "revise" && (request.reviewId !== undefined || request.checkSuiteId !== undefined);
       const active = await trx
         .selectFrom("runs")
         .select("id")
@@ -124,6 +126,7 @@ export async function acceptRunRequest(
         installation_id: trigger.installationId,
         target_kind: trigger.target.kind,
         target_number: trigger.target.number,
+        task_key: trigger.target.key ?? null,
         actor: trigger.actor.login,
         delivery_id: deliveryId,
         active_key: activeKey,

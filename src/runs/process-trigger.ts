@@ -10,15 +10,18 @@ import type { Logger } from "../logging/logger.ts";
 import type { ChatReplies } from "../plugins/communication.ts";
 import type { GithubAccess } from "../plugins/github-access.ts";
 import type { IssueThread, ThreadRef } from "../plugins/issue-thread.ts";
+import type { TicketAccess } from "../plugins/ticket-access.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
 import { authorizeActor } from "./authorize.ts";
+import { readCheckFailures } from "./check-failures.ts";
 import { type BudgetCommands, cancelCommand, statusCommand } from "./commands.ts";
 import { isCommentRateLimited } from "./comment-rate-limit.ts";
 import { continueCommand, isContinueCommand } from "./continue-command.ts";
 import { acceptRunRequest } from "./intake.ts";
 import { forgetRefusal, recordRefusal } from "./refusal.ts";
 import { readReviewInstructions } from "./review-instructions.ts";
+import { revisionRoundsExhausted } from "./revision-rounds.ts";
 import { isAppPullRequest } from "./run-queries.ts";
 import type { RunRequest, RunTrigger } from "./run-request.ts";
 import { noteTaskEdited } from "./task-edited.ts";
@@ -36,13 +39,15 @@ export interface TriggerProcessingDeps {
   budget: BudgetCommands;
   /** Where answers to chat commands go, when the team's chat takes commands. */
   chatReplies?: ChatReplies | undefined;
+  /** The tracker whose tickets start work (tracker-request.ts), when one is configured as a trigger source. */
+  tickets?: TicketAccess | undefined;
   log: Logger;
 }
 
 /** A trigger that came with its issue or PR (a webhook's): the chat's requests are chat-request.ts's. */
 export type IssueTriggerEvent = Exclude<
   TriggerEvent,
-  { kind: "chat_implement" | "api_assign" | "api_project" }
+  { kind: "chat_implement" | "api_assign" | "api_project" | "tracker_implement" | "tracker_command" }
 >;
 
 /**
@@ -85,10 +90,14 @@ export async function processTriggerEvent(
       .where("action", "=", action)
       .executeTakeFirst()) !== undefined;
 
-  const decision = await authorizeActor(github, trigger.repository, {
-    login: trigger.actor.login,
-    type: event.senderType,
-  });
+  // Failed checks on the app's own pull request are no person's request: there is nobody to authorize.
+  const decision =
+    event.kind === "checks_failed"
+      ? ({ allowed: true, role: "app" } as const)
+      : await authorizeActor(github, trigger.repository, {
+          login: trigger.actor.login,
+          type: event.senderType,
+        });
   if (!decision.allowed) {
     if (await saidBefore("trigger.refused")) return;
     // Bots are not answered, so two apps can never talk to each other in a loop; a person is told once
@@ -136,6 +145,20 @@ export async function processTriggerEvent(
   try {
     const request = runRequestOf(event, effective);
     if (request) {
+      const exhausted = await revisionRoundsExhausted(deps.db, deps.config, deliveryId, request);
+      if (exhausted) {
+        if (await saidBefore("trigger.round_limit")) return;
+        await reply(exhausted);
+        await audit(deps.db, {
+          actor: trigger.actor.login,
+          action: "trigger.round_limit",
+          repository: trigger.repository.fullName,
+          target,
+          deliveryId,
+          details: { event: trigger.event },
+        });
+        return;
+      }
       const approved = await asApproved(deps, github, deliveryId, request);
       const outcome = await acceptRunRequest(deps, deliveryId, approved, effective.limits);
       deps.log.info({ deliveryId, ...outcome }, "trigger accepted");
@@ -190,6 +213,15 @@ function runRequestOf(event: IssueTriggerEvent, effective: EffectiveRepoConfig):
         trigger,
         ...(event.reviewId ? { reviewId: event.reviewId } : {}),
       };
+    case "checks_failed":
+      return {
+        kind: "revise",
+        workflow: "revise",
+        instructions: "",
+        branch: event.branch,
+        trigger,
+        checkSuiteId: event.checkSuiteId,
+      };
     case "command": {
       const text = [event.command.argument, event.command.rest].filter(Boolean).join("\n");
       if (event.command.name !== "plan") return undefined;
@@ -215,11 +247,6 @@ export async function asApproved(
 ): Promise<RunRequest> {
   // A continuation carries the task as its first run was given it (see continue-command.ts).
   if (request.kind === "continue") return request;
-  if (request.kind === "revise") {
-    if (request.reviewId === undefined) return request;
-    const instructions = await readReviewInstructions(github, request.trigger, request.reviewId);
-    return instructions === undefined ? request : { ...request, instructions };
-  }
   const delivery = await deps.db
     .selectFrom("deliveries")
     .select("received_at")
@@ -227,6 +254,17 @@ export async function asApproved(
     .executeTakeFirst();
   // The trigger's time is when its delivery arrived: later comments are not part of what was approved.
   const at = delivery?.received_at ?? new Date();
+  if (request.kind === "revise") {
+    const asked = { ...request, requestedAt: new Date(at).toISOString() };
+    if (request.checkSuiteId !== undefined)
+      return {
+        ...asked,
+        instructions: await readCheckFailures(github, request.trigger, request.checkSuiteId),
+      };
+    if (request.reviewId === undefined) return asked;
+    const instructions = await readReviewInstructions(github, request.trigger, request.reviewId);
+    return instructions === undefined ? asked : { ...asked, instructions };
+  }
   return { ...request, snapshot: await readTaskSnapshot(github, request.trigger, at) };
 }
 
@@ -248,7 +286,11 @@ async function answerCommand(
         const instructions = [event.command.argument, event.command.rest].filter(Boolean).join("\n");
         const branch = await pullRequestBranch(deps, trigger);
         const request = { kind: "revise", workflow: "revise", instructions, branch, trigger } as const;
-        await acceptRunRequest(deps, trigger.deliveryId, request, effective.limits);
+        const exhausted = await revisionRoundsExhausted(deps.db, deps.config, trigger.deliveryId, request);
+        if (exhausted) return exhausted;
+        const github = await deps.github.client(trigger.installationId);
+        const approved = await asApproved(deps, github, trigger.deliveryId, request);
+        await acceptRunRequest(deps, trigger.deliveryId, approved, effective.limits);
         return `Queued a revision of this pull request (\`/status\` shows where it is).`;
       }
       return "`/revise` works on pull requests that this app opened.";

@@ -22,6 +22,11 @@ const target = z.object({
   title: z.string(),
   body: z.string(),
   url: z.string(),
+  /**
+   * A tracker ticket's key (Jira's ABC-1, Linear's ENG-42) when the target is one: `number` is then the
+   * key's number, and the task, its thread and its runs go by the key.
+   */
+  key: z.string().min(1).optional(),
 });
 
 export const runTriggerSchema = z.object({
@@ -63,6 +68,10 @@ export const runRequestSchema = z.discriminatedUnion("kind", [
     branch: z.string().min(1),
     reviewId: z.int().optional(),
     commentId: z.int().optional(),
+    /** A check suite that failed on the pull request: its failures are the instructions. */
+    checkSuiteId: z.int().optional(),
+    /** When it was asked (the delivery's arrival): review comments written or edited later are not read. */
+    requestedAt: z.string().optional(),
   }),
   /**
    * `/revise continue [notes]`: the work of a run that stopped at a limit, taken up again on its branch by
@@ -94,18 +103,20 @@ export type RepositoryRef = z.infer<typeof repositoryRef>;
 
 /**
  * Work that must not run twice at once shares a key: a label and /plan per target and workflow, a
- * review and its comments per review. A /revise comment has none: it queues behind the active run.
+ * review and its comments per review, a failed check suite per suite. A /revise comment has none: it queues behind the active run.
  */
 export function activeKeyOf(request: RunRequest): string | null {
   // A continuation is the same work as the run that began it: it never runs beside another run of it.
   if (request.kind === "continue") return `${targetKeyOf(request.task.trigger)}:${request.workflow}`;
   const base = targetKeyOf(request.trigger);
   if (request.kind !== "revise") return `${base}:${request.workflow}`;
+  if (request.checkSuiteId) return `${base}:checks:${request.checkSuiteId}`;
   return request.reviewId ? `${base}:review:${request.reviewId}` : null;
 }
 
 /** Runs for one issue or PR execute one at a time, in order: pg-boss groups jobs by this. */
 export function targetKeyOf(triggerInfo: RunTrigger): string {
+  if (triggerInfo.target.key) return `${triggerInfo.source}:${triggerInfo.target.key}`;
   return targetKey(triggerInfo.source, triggerInfo.repository.fullName, triggerInfo.target.number);
 }
 
@@ -124,7 +135,7 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
     return {
       // The task's own facts (its key, title, snapshot, base branch), from the run that began it.
       ...triggerFacts(request.task),
-      actor: request.trigger.actor.login,
+      actor: githubLoginOf(request.trigger.actor),
       pull_number: continues.pullNumber,
       continue_branch: continues.branch,
       continuation: continuationText(request),
@@ -135,14 +146,14 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
   const snapshot = request.kind === "revise" ? undefined : request.snapshot;
   const facts: Record<string, unknown> = {
     // A GitHub issue's task key is owner/name#number; tracker triggers bring their own (PROJ-123).
-    task_key: `${t.repository.fullName}#${t.target.number}`,
+    task_key: t.target.key ?? `${t.repository.fullName}#${t.target.number}`,
     repository: t.repository.fullName,
     number: t.target.number,
     title: snapshot?.title ?? t.target.title,
     body: snapshot?.body ?? t.target.body,
     comments: snapshot ? renderSnapshotComments(snapshot.comments) : "",
     url: t.target.url,
-    actor: t.actor.login,
+    actor: githubLoginOf(t.actor),
     ...(t.repository.defaultBranch ? { base_branch: t.repository.defaultBranch } : {}),
   };
   if (t.target.kind === "pull_request") {
@@ -160,8 +171,18 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
         instructions: request.instructions,
         review_comments: request.instructions,
         branch: request.branch,
+        origin: request.checkSuiteId ? "checks" : request.reviewId ? "review" : "comment",
+        ...(request.requestedAt ? { requested_at: request.requestedAt } : {}),
       };
   }
+}
+
+/**
+ * The actor as workflows use it (asked to review, the commit's co-author): a GitHub login, or blank for
+ * one that is not a GitHub account (`api:<token>`, `jira:<accountId>`: no GitHub login has a colon).
+ */
+function githubLoginOf(actor: RunTrigger["actor"]): string {
+  return actor.login.includes(":") ? "" : actor.login;
 }
 
 /** What the continuing agent is told beside the task: what remained, and the notes of who asked. */

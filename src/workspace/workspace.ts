@@ -54,6 +54,8 @@ export interface Workspace {
    * earlier runs' commits on a continued branch included.
    */
   branchFiles(): Promise<string[]>;
+  /** The branch's changes since it left the base branch, as a text diff: what a pull request shows. */
+  branchDiff(): Promise<string>;
   /** A file of the repository's default branch as fetched (e.g. `.github/ai-dev.yml`); null when absent. */
   defaultBranchFile(relPath: string): Promise<string | null>;
   /**
@@ -248,6 +250,16 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
         names(`${startCommit}..HEAD`),
       );
       return changed.split("\0").filter(Boolean);
+    },
+
+    async branchDiff() {
+      return await worktreeGit().raw([
+        "diff",
+        "--no-renames",
+        "--no-ext-diff",
+        "--no-color",
+        `refs/remotes/origin/${baseBranch}...HEAD`,
+      ]);
     },
 
     async defaultBranchFile(relPath) {

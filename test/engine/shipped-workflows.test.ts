@@ -48,9 +48,6 @@ function plausibleModel() {
     if (request.system.includes("split an implementation plan")) {
       return { json: { subtasks: [{ title: "Add tokens", description: "In src/theme.ts" }] } };
     }
-    if (request.system.includes("code review comments")) {
-      return { json: { instructions: ["Rename the toggle"], declined: [], reply: "Will rename it." } };
-    }
     return { text: "{}" };
   });
 }
@@ -92,7 +89,7 @@ describe("the shipped workflows", () => {
       "plan-decomposition.liquid",
       "planning-agent.liquid",
       "pr-description.liquid",
-      "review-response.liquid",
+      "revision-agent.liquid",
     ]);
     for (const file of files) {
       const text = readFileSync(path.join(promptsDir, file), "utf8");
@@ -163,7 +160,8 @@ describe("the shipped workflows", () => {
         branch: "ai/x",
         review_comments: "Rename it",
       },
-      ["comment", "notify"],
+      // The revision agent replies and comments itself; the workflow only tells the team.
+      ["notify"],
     ],
     ["documentation-only", { task_key: "PROJ-6" }, ["get_task", "update_page", "add_comment", "notify"]],
   ])("%s runs to the end with its prompts rendered strictly", async (workflow, inputs, actions) => {

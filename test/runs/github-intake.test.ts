@@ -341,6 +341,43 @@ describe("commands", () => {
   });
 });
 
+describe("/revise from a read user", () => {
+  it("is refused once on the app's pull request, in words, and starts nothing", async () => {
+    app.github.roles.set("Codertocat", "write");
+    await deliverAndSettle("issues", labeled());
+    const [opener] = await runsOf(issueNumber);
+    const pullNumber = issueNumber + 30_000;
+    await app.database.db
+      .updateTable("runs")
+      .set({ pull_request_number: pullNumber })
+      .where("id", "=", opener!.id)
+      .execute();
+    app.github.roles.set("reader", "read");
+    app.github.requests.length = 0;
+    for (const words of ["/revise rename the cache", "/revise please rename the cache"]) {
+      const payload = webhookExample("issue_comment", "created") as {
+        comment: { body: string };
+        issue: { number: number; pull_request?: unknown };
+        sender: { login: string };
+        installation?: { id: number };
+      };
+      payload.comment.body = words;
+      payload.issue.number = pullNumber;
+      // A comment on a pull request: GitHub's issue object then carries the pull request's links.
+      const pull = webhookExample("pull_request", "opened").pull_request as Record<string, unknown>;
+      payload.issue.pull_request = { url: pull.url, html_url: pull.html_url, merged_at: null };
+      payload.sender.login = "reader";
+      payload.installation = { id: installationId };
+      expect(await deliverAndSettle("issue_comment", payload)).toBe(200);
+    }
+    expect(await runsOf(pullNumber)).toHaveLength(0);
+    expect(app.github.comments().map((c) => c.body)).toEqual([
+      "@reader only people with write access to this repository can ask AI Dev (test) for work (your role here: read). Ask a maintainer to do it for you.",
+    ]);
+    expect(await auditOf("trigger.refused", `pull_request#${pullNumber}`)).toHaveLength(2);
+  });
+});
+
 describe("the task as approved", () => {
   it("stores the issue's title, body and its comments up to the label with the run; later ones stay out", async () => {
     app.github.roles.set("Codertocat", "write");
@@ -420,7 +457,7 @@ describe("the task as approved", () => {
 });
 
 describe("reviews are read whole", () => {
-  it("gives one revision holding the review and every inline comment, whatever order they arrive in", async () => {
+  it("gives one revision holding the review's body, whatever order its comments arrive in", async () => {
     app.github.roles.set("Codertocat", "write");
     await deliverAndSettle("issues", labeled());
     const [opener] = await runsOf(issueNumber);
@@ -438,7 +475,7 @@ describe("reviews are read whole", () => {
       { id: reviewId * 10 + 3, path: "test/cache.test.ts", line: 7, body: "Test the expiry too" },
     ];
     app.github.reviews.set(reviewId, {
-      review: app.github.review({ id: reviewId, state: "CHANGES_REQUESTED", body: "" }),
+      review: app.github.review({ id: reviewId, state: "CHANGES_REQUESTED", body: "Three things." }),
       comments: inline.map((c) => app.github.reviewComment({ ...c, reviewId })),
     });
 
@@ -483,13 +520,9 @@ describe("reviews are read whole", () => {
     const revisions = await runsOf(pullNumber);
     expect(revisions).toHaveLength(1);
     const { instructions } = revisions[0]!.inputs as { instructions: string };
-    expect(instructions).toBe(
-      [
-        "On `src/cache.ts` line 12:\nName this `ttlSeconds`",
-        "On `src/cache.ts` line 40:\nThis leaks the timer",
-        "On `test/cache.test.ts` line 7:\nTest the expiry too",
-      ].join("\n\n"),
-    );
+    // The body as GitHub has it (the webhook's was empty); the inline comments are read by the revision
+    // agent as review threads when it runs (test/e2e/revise-review.test.ts).
+    expect(instructions).toBe("Three things.");
     expect(await auditOf("trigger.duplicate", `pull#${pullNumber}`)).toHaveLength(3);
   });
 });

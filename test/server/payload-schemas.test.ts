@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
 import {
+  checkSuiteCompletedSchema,
   deliveryFieldsSchema,
   installationEventSchema,
   issueCommentCreatedSchema,
@@ -31,6 +32,7 @@ const cases: [string, string | undefined, z.ZodType][] = [
   ["pull_request_review", "submitted", reviewSubmittedSchema],
   ["pull_request_review_comment", "created", reviewCommentCreatedSchema],
   ["pull_request", "closed", pullRequestClosedSchema],
+  ["check_suite", "completed", checkSuiteCompletedSchema],
   ["installation", undefined, installationEventSchema],
   ["push", undefined, deliveryFieldsSchema],
   ["ping", undefined, deliveryFieldsSchema],

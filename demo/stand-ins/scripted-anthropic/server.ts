@@ -27,7 +27,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { SimulatedPromptCache } from "./simulated-cache.ts";
+import { SimulatedPromptCache, type SimulatedUsage } from "./simulated-cache.ts";
 import { sseFromMessage } from "./sse.ts";
 
 type Json = Record<string, unknown>;
@@ -50,6 +50,8 @@ export interface RecordedRequest {
   at: number;
   /** When its answer was sent in full (undefined until then, and for a hang or a drop). */
   answeredAt?: number;
+  /** With `simulateCache`, the usage its reply carried (what the API would have read from the cache). */
+  usage?: SimulatedUsage;
 }
 
 export interface ScriptedAnthropic {
@@ -150,7 +152,8 @@ export async function startScriptedAnthropic(
       return;
     }
     if ("heldUntil" in step) await step.heldUntil;
-    const reply = cache ? withUsage(step.reply, cache.usageFor(body)) : step.reply;
+    if (cache) recorded.usage = cache.usageFor(body);
+    const reply = recorded.usage ? withUsage(step.reply, recorded.usage) : step.reply;
     if (body.stream === true) {
       res.writeHead(200, { "content-type": "text/event-stream", "request-id": requestId });
       res.end(sseFromMessage(reply));

@@ -56,6 +56,8 @@ export interface DevelopmentWorkspace {
   changedFiles(): Promise<string[]>;
   /** Paths the branch's commits change since the base branch (on a continued branch, earlier runs' too). */
   branchFiles(): Promise<string[]>;
+  /** The branch's diff since the base branch (what its pull request shows); the revision agent reads it. */
+  branchDiff?(): Promise<string>;
   /**
    * Commits every change with the message (refusing blocked paths and secrets with a UserFacingError)
    * and pushes the branch, never the default branch.
