@@ -117,11 +117,15 @@ export async function engineServices(
           "no task_management plugin is configured, so an approved plan has nowhere to go: enable one in ai-dev.config.yaml",
         );
       }
+      // An API project's key is its GitHub issue: a task without an epic goes under it when the tasks
+      // are GitHub issues too, and is top-level in any other tracker (which has no such task).
+      const isProjectElsewhere = filing.data.project && loaded.plugins.task_management?.provider !== "github";
       return await filePlan(filing.data.task_key, {
         store: plans,
         createTask: taskManagement.create_task,
         runId: call.runId,
         ctx: { ...call },
+        ...(isProjectElsewhere ? { looseParent: undefined } : {}),
       });
     }
     const ports = planningPorts(developmentWiring(call), {

@@ -47,7 +47,7 @@ export interface TriggerProcessingDeps {
 /** A trigger that came with its issue or PR (a webhook's): the chat's requests are chat-request.ts's. */
 export type IssueTriggerEvent = Exclude<
   TriggerEvent,
-  { kind: "chat_implement" | "api_assign" | "tracker_implement" | "tracker_command" }
+  { kind: "chat_implement" | "api_assign" | "api_project" | "tracker_implement" | "tracker_command" }
 >;
 
 /**

@@ -92,6 +92,22 @@ export const triggerEventSchema = z.discriminatedUnion("kind", [
     requester: z.string().min(1),
   }),
   /**
+   * A project to plan and file, asked for over the API (`POST /api/v1/project/create`). The token's
+   * `write` scope is the permission, and the request is the approval: the intake worker opens the
+   * project's issue in the repository (where the run reports and the plan is posted) and starts the
+   * project-create workflow, which files the plan's epics and tasks right after planning them.
+   */
+  z.object({
+    kind: z.literal("api_project"),
+    project: z.object({
+      description: z.string().min(1),
+      requirements: z.array(z.string()),
+      tech_stack: z.array(z.string()),
+    }),
+    repository: z.object({ owner: z.string().min(1), name: z.string().min(1) }),
+    requester: z.string().min(1),
+  }),
+  /**
    * A tracker ticket moved to the trigger status (or assigned to the agent): the default workflow on the
    * repository the configuration maps its project to, exactly as a GitHub issue's label starts it. The
    * intake worker asks GitHub whether the mover's login may write (when users are mapped), reads the
