@@ -8,6 +8,7 @@ import { acceptRunRequest } from "./intake.ts";
 import { effectiveRepoConfig, type TriggerProcessingDeps } from "./process-trigger.ts";
 import type { RunRequest, RunTrigger } from "./run-request.ts";
 import type { TriggerEvent } from "./trigger-event.ts";
+import { readTriggerRepository } from "./trigger-repository.ts";
 
 type ApiProject = Extract<TriggerEvent, { kind: "api_project" }>;
 
@@ -17,12 +18,6 @@ export const projectWorkflow = "project-create";
 const issueOpenedAction = "api.project_issue_opened";
 
 // GitHub's REST shapes, as far as read here.
-const repositorySchema = z.object({
-  name: z.string().min(1),
-  full_name: z.string().min(1),
-  owner: z.object({ login: z.string().min(1) }),
-  default_branch: z.string().min(1).optional(),
-});
 const openedIssueSchema = z.object({ number: z.int().positive(), html_url: z.string() });
 
 /**
@@ -78,9 +73,7 @@ async function decide(
     };
   }
   const github = await deps.github.client(installationId);
-  const repository = repositorySchema.parse(
-    (await github.request("GET /repos/{owner}/{repo}", { owner, repo })).data,
-  );
+  const repository = await readTriggerRepository(github, owner, repo);
   const title = projectTitle(event.project.description);
   const body = projectBody(event.project, event.requester);
   const issue = await openProjectIssue(deps, github, deliveryId, event, { title, body });
@@ -91,12 +84,7 @@ async function decide(
     // No GitHub account stands behind a token: the run's actor names the token (id 0: not a GitHub id).
     actor: { login: `api:${event.requester}`, id: 0 },
     installationId,
-    repository: {
-      owner: repository.owner.login,
-      name: repository.name,
-      fullName: repository.full_name,
-      ...(repository.default_branch ? { defaultBranch: repository.default_branch } : {}),
-    },
+    repository,
     target: { kind: "issue", number: issue.number, title, body, url: issue.url },
   };
   const effective = await effectiveRepoConfig(deps, trigger);

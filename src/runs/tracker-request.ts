@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { isUserFacingError } from "../errors.ts";
 import { type Task, taskSchema } from "../plugins/task-management.ts";
 import type { TicketAccess } from "../plugins/ticket-access.ts";
@@ -11,18 +10,12 @@ import type { RunRequest, RunTrigger } from "./run-request.ts";
 import type { TaskSnapshot } from "./task-snapshot.ts";
 import { postTicketComment } from "./ticket-thread.ts";
 import type { TriggerEvent } from "./trigger-event.ts";
+import { readTriggerRepository } from "./trigger-repository.ts";
 
 type TrackerImplement = Extract<TriggerEvent, { kind: "tracker_implement" }>;
 
 /** The audit action that marks a tracker trigger as decided: a retried job says nothing twice. */
 export const trackerAnsweredAction = "tracker.answered";
-
-const repositorySchema = z.object({
-  name: z.string().min(1),
-  full_name: z.string().min(1),
-  owner: z.object({ login: z.string().min(1) }),
-  default_branch: z.string().min(1).optional(),
-});
 
 interface Decision {
   outcome: string;
@@ -128,9 +121,7 @@ async function decide(
     // names the tracker's person, not a GitHub account (id 0: not a GitHub id).
     actor = { login: `${event.source}:${event.mover.id ?? "unknown"}`, id: 0 };
   }
-  const repository = repositorySchema.parse(
-    (await github.request("GET /repos/{owner}/{repo}", { owner, repo })).data,
-  );
+  const repository = await readTriggerRepository(github, owner, repo);
   const at = await receivedAt(deps, deliveryId);
   const task = taskSchema.parse(
     await tickets.tasks.get_task(
@@ -151,12 +142,7 @@ async function decide(
     event: event.event,
     actor,
     installationId,
-    repository: {
-      owner: repository.owner.login,
-      name: repository.name,
-      fullName: repository.full_name,
-      ...(repository.default_branch ? { defaultBranch: repository.default_branch } : {}),
-    },
+    repository,
     target: {
       kind: "issue",
       number: keyNumber(task.key),
