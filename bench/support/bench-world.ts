@@ -1,11 +1,15 @@
 /**
- * A database of its own on the PostgreSQL server that DATABASE_URL names, for a benchmark that starts
+ * Where the process-level benchmarks run. A database of its own on the PostgreSQL server that DATABASE_URL names, for a benchmark that starts
  * the app as a process: the app takes a whole database (its tables and pg-boss's), so a fresh one keeps
  * repeated benches and the test suite's schemas apart. Dropped, with its connections, afterwards.
  */
 import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { sampleRepository } from "../../demo/sample/repository.ts";
+import { type SampleWorld, startSampleWorld } from "../../demo/sample-world.ts";
 import { quoteIdent } from "../../src/db/connect.ts";
 import { withAdminClient } from "../../test/support/database.ts";
+import { generateRepository } from "./generated-repository.ts";
 
 export interface ScratchDatabase {
   url: string;
@@ -35,4 +39,32 @@ export function benchDatabaseKinds(): ("pglite" | "postgres")[] {
 /** The figure-name suffix of a database kind: none for the embedded default, `_postgres` for PostgreSQL. */
 export function figureSuffix(kind: "pglite" | "postgres"): string {
   return kind === "pglite" ? "" : "_postgres";
+}
+
+/**
+ * The demo's world (the app as a process and its stand-ins) on the generated 10,000-file repository, on
+ * one database kind: for PostgreSQL a scratch database of its own. Everything is stopped and dropped after.
+ */
+export async function withBenchWorld<T>(
+  kind: "pglite" | "postgres",
+  options: Omit<Parameters<typeof startSampleWorld>[0], "seed" | "databaseUrl">,
+  use: (world: SampleWorld) => Promise<T>,
+): Promise<T> {
+  const database =
+    kind === "postgres" ? await createScratchDatabase(process.env.DATABASE_URL ?? "") : undefined;
+  try {
+    const world = await startSampleWorld({
+      ...options,
+      seed: (dir, bareName) =>
+        generateRepository(path.join(dir, bareName), { extra: sampleRepository.files }),
+      ...(database ? { databaseUrl: database.url } : {}),
+    });
+    try {
+      return await use(world);
+    } finally {
+      await world.stop();
+    }
+  } finally {
+    await database?.drop();
+  }
 }
