@@ -1,7 +1,7 @@
 /**
- * Where the process-level benchmarks run. A database of its own on the PostgreSQL server that DATABASE_URL names, for a benchmark that starts
- * the app as a process: the app takes a whole database (its tables and pg-boss's), so a fresh one keeps
- * repeated benches and the test suite's schemas apart. Dropped, with its connections, afterwards.
+ * Where the process-level benchmarks run. On PostgreSQL the app process gets a database of its own on
+ * the server DATABASE_URL names: the app takes a whole database (its tables and pg-boss's), so a fresh
+ * one keeps repeated benches and the test suite's schemas apart. Dropped, with its connections, after.
  */
 import { randomUUID } from "node:crypto";
 import path from "node:path";
