@@ -1,5 +1,6 @@
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
+import { idempotencyMarker } from "../../src/plugins/idempotency-marker.ts";
 import { type GithubCallOptions, githubCall } from "./github-call.ts";
 
 const commentSchema = z.object({ id: z.int(), html_url: z.string(), body: z.string().nullable().optional() });
@@ -18,7 +19,7 @@ export async function commentOnce(
   idempotencyKey: string,
   options: GithubCallOptions,
 ): Promise<{ id: number; html_url: string }> {
-  const marker = `<!-- ai-dev:${idempotencyKey.replace(/-->/g, "")} -->`;
+  const marker = idempotencyMarker(idempotencyKey);
   const { owner, repo, number } = target;
   for (let page = 1; page <= maxPages; page++) {
     const response = await githubCall(

@@ -1,10 +1,12 @@
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
+import { idempotencyMarker } from "../../src/plugins/idempotency-marker.ts";
 import type {
   PullRequestRef,
   PullRequestReviews,
   ReviewThread,
 } from "../../src/plugins/pull-request-reviews.ts";
+import { commentOnce } from "./comment-once.ts";
 import { githubCall } from "./github-call.ts";
 import { githubGraphql } from "./github-graphql.ts";
 
@@ -104,12 +106,12 @@ export function githubPullRequestReviews(octokit: Pick<Octokit, "request">): Pul
       return threads;
     },
 
-    async reply(pull, commentId, body, signal) {
+    async reply(pull, commentId, body, idempotencyKey, signal) {
       await githubCall(`reply to review comment ${commentId} on ${pull.repository}#${pull.number}`, () =>
         octokit.request("POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies", {
           ...where(pull),
           comment_id: commentId,
-          body,
+          body: `${body}\n\n${idempotencyMarker(idempotencyKey)}`,
           request: { signal },
         }),
       );
@@ -125,16 +127,14 @@ export function githubPullRequestReviews(octokit: Pick<Octokit, "request">): Pul
       );
     },
 
-    async comment(pull, body, signal) {
+    async comment(pull, body, idempotencyKey, signal) {
       const { owner, repo, pull_number } = where(pull);
-      await githubCall(`comment on ${pull.repository}#${pull.number}`, () =>
-        octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-          owner,
-          repo,
-          issue_number: pull_number,
-          body,
-          request: { signal },
-        }),
+      await commentOnce(
+        octokit,
+        { owner, repo, number: pull_number, what: `${pull.repository}#${pull.number}` },
+        body,
+        idempotencyKey,
+        { signal },
       );
     },
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { trackerTriggersSchema } from "../tracker-triggers.ts";
 
 const issueType = z.string().min(1);
 
@@ -103,6 +104,13 @@ export const jiraConfigSchema = z.strictObject({
     .string()
     .min(1)
     .optional()
-    .describe("The secret Jira signs webhooks with (X-Hub-Signature)."),
+    .describe(
+      "The secret Jira signs webhooks with (X-Hub-Signature); required with triggers, which POST /api/jira/webhooks verifies with it.",
+    ),
+  triggers: trackerTriggersSchema("Jira", "project")
+    .optional()
+    .describe(
+      "Tickets as triggers: moving one to statuses.trigger starts the default workflow (POST /api/jira/webhooks).",
+    ),
 });
 export type JiraConfig = z.infer<typeof jiraConfigSchema>;

@@ -254,7 +254,8 @@ function sameName(a: string | undefined, b: string): boolean {
 }
 
 /** A URL field holds a string; a select or a repository picker holds `{ value }` or `{ name }`. */
-function fieldText(value: unknown): string | null {
+/** A field's text: a string, or the value, URL or name of an option-like object. */
+export function fieldText(value: unknown): string | null {
   if (typeof value === "string") return value.trim() || null;
   if (typeof value === "object" && value !== null) {
     const v = value as { value?: unknown; name?: unknown; url?: unknown };

@@ -32,10 +32,8 @@ const identifier = /^[A-Za-z][A-Za-z0-9]*-\d+$/;
 /** The task_management slot on Linear issues (ENG-42), through @linear/sdk's GraphQL client. */
 export function linearTaskManagement(options: LinearAdapterOptions): LinearTaskManagement {
   const { settings } = options;
-  const client = new LinearClient({
-    apiKey: settings.connection.api_key,
-    ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
-  });
+  const apiUrl = options.apiUrl ?? settings.connection.api_url;
+  const client = new LinearClient({ apiKey: settings.connection.api_key, ...(apiUrl ? { apiUrl } : {}) });
   const credentials = `connection.api_key in ${options.configFile ?? "the Linear plugin's configuration"}`;
 
   async function send<T extends z.ZodType>(

@@ -14,7 +14,7 @@ import { settleModelCall } from "../../src/budget/settle.ts";
 import type { Database } from "../../src/db/schema.ts";
 import { openTestDatabase, type TestDatabase } from "../../test/support/database.ts";
 import type { BenchFigures } from "../run.ts";
-import { figureSuffix } from "../support/scratch-database.ts";
+import { figureSuffix } from "../support/bench-world.ts";
 
 export const name = "budget-check";
 

@@ -8,14 +8,12 @@
  * Target: under 50 MB per run.
  */
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { sampleConversation } from "../../demo/sample/conversation.ts";
-import { sampleIssue, sampleRepository } from "../../demo/sample/repository.ts";
-import { type SampleWorld, startSampleWorld } from "../../demo/sample-world.ts";
+import { sampleIssue } from "../../demo/sample/repository.ts";
+import type { SampleWorld } from "../../demo/sample-world.ts";
 import { waitFor } from "../../demo/wait-for.ts";
 import type { BenchFigures } from "../run.ts";
-import { generateRepository } from "../support/generated-repository.ts";
-import { benchDatabaseKinds, createScratchDatabase, figureSuffix } from "../support/scratch-database.ts";
+import { benchDatabaseKinds, figureSuffix, withBenchWorld } from "../support/bench-world.ts";
 
 export const name = "memory";
 
@@ -74,24 +72,8 @@ async function measure(world: SampleWorld): Promise<Measured> {
   return { baselineMb, peakMb: Math.max(peakMb, residentMb(world.app.pid)) };
 }
 
-async function measureOn(kind: "pglite" | "postgres"): Promise<Measured> {
-  const database =
-    kind === "postgres" ? await createScratchDatabase(process.env.DATABASE_URL ?? "") : undefined;
-  try {
-    const world = await startSampleWorld({
-      seed: (dir, bareName) =>
-        generateRepository(path.join(dir, bareName), { extra: sampleRepository.files }),
-      maxConcurrentAgents: inFlight,
-      ...(database ? { databaseUrl: database.url } : {}),
-    });
-    try {
-      return await measure(world);
-    } finally {
-      await world.stop();
-    }
-  } finally {
-    await database?.drop();
-  }
+function measureOn(kind: "pglite" | "postgres"): Promise<Measured> {
+  return withBenchWorld(kind, { maxConcurrentAgents: inFlight }, measure);
 }
 
 export async function run(): Promise<BenchFigures> {

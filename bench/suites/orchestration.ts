@@ -14,13 +14,13 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { sampleConversation } from "../../demo/sample/conversation.ts";
 import { type SampleIssue, sampleIssue, sampleRepository } from "../../demo/sample/repository.ts";
-import { type SampleWorld, startSampleWorld } from "../../demo/sample-world.ts";
+import type { SampleWorld } from "../../demo/sample-world.ts";
 import { waitFor } from "../../demo/wait-for.ts";
 import { type RunDetail, runDetailSchema, runListSchema } from "../../src/ops/list-runs.ts";
 import type { BenchFigures } from "../run.ts";
-import { generatedFileCount, generateRepository } from "../support/generated-repository.ts";
+import { generatedFileCount } from "../support/generated-repository.ts";
 import { median } from "../support/median.ts";
-import { benchDatabaseKinds, createScratchDatabase, figureSuffix } from "../support/scratch-database.ts";
+import { benchDatabaseKinds, figureSuffix, withBenchWorld } from "../support/bench-world.ts";
 
 export const name = "orchestration";
 
@@ -141,26 +141,13 @@ async function measureRun(world: SampleWorld, issue: SampleIssue): Promise<Measu
 }
 
 /** Runs `runs` issues one after another on a fresh world on one database; the first clones the mirror. */
-async function measureOn(kind: "pglite" | "postgres", cloneMs: number[]): Promise<Measured[]> {
-  const database =
-    kind === "postgres" ? await createScratchDatabase(process.env.DATABASE_URL ?? "") : undefined;
-  try {
-    const world = await startSampleWorld({
-      seed: (dir, bareName) =>
-        generateRepository(path.join(dir, bareName), { extra: sampleRepository.files }),
-      ...(database ? { databaseUrl: database.url } : {}),
-    });
+function measureOn(kind: "pglite" | "postgres", cloneMs: number[]): Promise<Measured[]> {
+  return withBenchWorld(kind, {}, async (world) => {
+    if (cloneMs.length === 0) for (let i = 0; i < clones; i++) cloneMs.push(await timeClone(world));
     const measured: Measured[] = [];
-    try {
-      if (cloneMs.length === 0) for (let i = 0; i < clones; i++) cloneMs.push(await timeClone(world));
-      for (let i = 1; i <= runs; i++) measured.push(await measureRun(world, { ...sampleIssue, number: i }));
-    } finally {
-      await world.stop();
-    }
+    for (let i = 1; i <= runs; i++) measured.push(await measureRun(world, { ...sampleIssue, number: i }));
     return measured;
-  } finally {
-    await database?.drop();
-  }
+  });
 }
 
 export async function run(): Promise<BenchFigures> {

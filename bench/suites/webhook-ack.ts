@@ -22,7 +22,7 @@ import { webhookSecret } from "../../test/support/app-harness.ts";
 import type { BenchFigures } from "../run.ts";
 import { type DeliveryTemplate, type LatencySummary, type LoadSpec, summarize } from "../support/load.ts";
 import { runLoadInWorker } from "../support/load-worker.ts";
-import { figureSuffix } from "../support/scratch-database.ts";
+import { figureSuffix } from "../support/bench-world.ts";
 import {
   type AppTarget,
   startAppTarget,

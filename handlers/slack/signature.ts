@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { hmacSha256Hex, isSameSignature } from "../hmac-signature.ts";
 
 /** Slack refuses to help replay a request older than this; so do we. */
 export const maxRequestAgeSeconds = 5 * 60;
@@ -27,15 +27,8 @@ export function verifySlackSignature(input: {
   if (ageSeconds > maxRequestAgeSeconds) {
     return { ok: false, reason: "the request's timestamp is more than 5 minutes away from now" };
   }
-  const expected = Buffer.from(
-    `v0=${createHmac("sha256", input.signingSecret)
-      .update(`v0:${timestamp}:`)
-      .update(input.body)
-      .digest("hex")}`,
-  );
-  const presented = Buffer.from(signature);
-  const matches = presented.length === expected.length && timingSafeEqual(presented, expected);
-  return matches
+  const expected = `v0=${hmacSha256Hex(input.signingSecret, `v0:${timestamp}:`, input.body)}`;
+  return isSameSignature(signature, expected)
     ? { ok: true }
     : { ok: false, reason: "the signature does not match the body and the signing secret" };
 }

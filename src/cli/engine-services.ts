@@ -22,7 +22,7 @@ import { scopesOfRun } from "../runs/run-budget.ts";
 import type { RunRef } from "../runs/run-ref.ts";
 import { runRequestSchema } from "../runs/run-request.ts";
 import { databaseThreadStore } from "../runs/run-threads.ts";
-import { snapshotTask } from "../runs/task-snapshot.ts";
+import { snapshotTask, withTaskSnapshot } from "../runs/task-snapshot.ts";
 import type { EngineServices } from "../runs/worker.ts";
 import type { AppContext } from "./app-context.ts";
 import { type DevelopmentWiring, developmentPorts } from "./development-ports.ts";
@@ -62,6 +62,10 @@ export async function engineServices(
   const github = { octokit, ...(snapshot ? { snapshot } : {}) };
   const threads = databaseThreadStore(database.db);
   const adapters = await resolvePluginAdapters({ plugins: loaded.plugins, github, threads, log });
+  // A ticket's run reads its ticket as the trigger found it (the GitHub adapter does so for issues itself).
+  if (snapshot && adapters.task_management && request.success && request.data.trigger.target.key) {
+    adapters.task_management = withTaskSnapshot(adapters.task_management, snapshot);
+  }
   const versionControl = adapters.version_control ?? githubAdapters(github).version_control;
   const baseDir = loaded.file ? path.dirname(loaded.file) : process.cwd();
 
@@ -113,11 +117,15 @@ export async function engineServices(
           "no task_management plugin is configured, so an approved plan has nowhere to go: enable one in ai-dev.config.yaml",
         );
       }
+      // An API project's key is its GitHub issue: a task without an epic goes under it when the tasks
+      // are GitHub issues too, and is top-level in any other tracker (which has no such task).
+      const isProjectElsewhere = filing.data.project && loaded.plugins.task_management?.provider !== "github";
       return await filePlan(filing.data.task_key, {
         store: plans,
         createTask: taskManagement.create_task,
         runId: call.runId,
         ctx: { ...call },
+        ...(isProjectElsewhere ? { looseParent: undefined } : {}),
       });
     }
     const ports = planningPorts(developmentWiring(call), {

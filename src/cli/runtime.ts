@@ -27,6 +27,7 @@ import { rateLimitedThread } from "../runs/comment-rate-limit.ts";
 import { dryRunThread } from "../runs/dry-run-thread.ts";
 import { startIntakeWorker } from "../runs/intake-worker.ts";
 import type { RunRef } from "../runs/run-ref.ts";
+import { ticketAwareThreads } from "../runs/ticket-thread.ts";
 import { type EngineServices, startRunWorker } from "../runs/worker.ts";
 import { healthHandler } from "../server/health.ts";
 import { type StartedServer, startServer } from "../server/start-server.ts";
@@ -35,6 +36,7 @@ import { appVersion } from "../version.ts";
 import type { AppContext } from "./app-context.ts";
 import { engineServices, teamChannel } from "./engine-services.ts";
 import { slackCommandSettings } from "./slack-commands.ts";
+import { ticketAccess, trackerTriggerSettings, trackerWebhookHandler } from "./tracker-triggers.ts";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 
@@ -109,6 +111,8 @@ export async function startRuntime(
   const workflows = options.workflows ?? loadConfiguredWorkflows(context);
   // Checked before anything is opened: a command endpoint without its signing secret stops the start.
   const slackCommands = slackCommandSettings(loaded);
+  // So are tracker webhooks without their secret.
+  const trackers = trackerTriggerSettings(loaded);
   const queue = new RunQueue(database, {
     heartbeatSeconds: settings.runHeartbeatSeconds,
     ...options.queue,
@@ -131,13 +135,18 @@ export async function startRuntime(
       log,
     });
     const github = githubAccess(probot);
-    const threadFor = async (ref: ThreadRef) =>
+    const githubThreadFor = async (ref: ThreadRef) =>
       rateLimitedThread(
         settings.dryRun
           ? dryRunThread(log, ref)
           : githubIssueThread(await github.client(ref.installationId), ref),
         { db, ref, limit: loaded.config.security.comment_rate_limit, log },
       );
+    // A run a ticket started reports on the ticket, through the tracker's adapter.
+    const tickets = trackers ? await ticketAccess(loaded, trackers, log) : undefined;
+    const threadFor = tickets
+      ? ticketAwareThreads({ db, tickets, github: githubThreadFor, log })
+      : githubThreadFor;
     const polling = options.pollingIntervalSeconds
       ? { pollingIntervalSeconds: options.pollingIntervalSeconds }
       : {};
@@ -151,6 +160,7 @@ export async function startRuntime(
         threadFor,
         budget: budgetCommands({ db, queue, config: loaded.config }),
         chatReplies: slackCommands ? slackChatReplies() : undefined,
+        tickets,
         log: log.child({ component: "intake" }),
       },
       polling,
@@ -211,6 +221,9 @@ export async function startRuntime(
         dashboardHandler(),
         ...(slackCommands
           ? [slackCommandsEndpoint({ db, queue, log, appName: loaded.config.system.name, ...slackCommands })]
+          : []),
+        ...(trackers
+          ? [trackerWebhookHandler(trackers, { db, queue, log: log.child({ component: trackers.source }) })]
           : []),
       ],
       app: (app) => registerGithubHandlers(app, handlerDeps),

@@ -1,8 +1,8 @@
 import { changeWeights } from "./change-history.ts";
 import { extractNames, type FileNames, wordNames } from "./extract-tags.ts";
+import { processNamesCache } from "./names-cache.ts";
 import { type FileTags, type RankedFile, rankFiles } from "./rank-files.ts";
 import { listRepoFiles, readRepoFile } from "./repo-files.ts";
-import { processNamesCache } from "./names-cache.ts";
 import { isWordScanned, languageOf } from "./tag-queries.ts";
 import { foldName, type TaskTerms } from "./task-terms.ts";
 

@@ -143,6 +143,8 @@ export interface RunIntakeColumns {
   active_key: string | null;
   progress_comment_id: number | null;
   pull_request_number: number | null;
+  /** A tracker ticket's key (ABC-1) for runs started from Jira or Linear; null for GitHub's. */
+  task_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface InstallationsTable {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { readAgentActivity } from "../agents/agent-activity.ts";
 import type { Database } from "../db/schema.ts";
 import { redactForStorage } from "../engine/redact.ts";
+import { listStepRuns } from "../engine/run-store.ts";
 import { getRunDetail, runSummarySchema, stepSummarySchema } from "./list-runs.ts";
 
 /**
@@ -20,9 +21,12 @@ export const agentActivitySchema = z.object({
 
 export const runViewSchema = z.object({
   run: runSummarySchema,
-  steps: z.array(stepSummarySchema),
+  /** Each step with what it was given and gave back, as stored: secrets scrubbed before the write. */
+  steps: z.array(stepSummarySchema.extend({ inputs: z.unknown(), outputs: z.unknown() })),
   links: z.object({ issue: z.url().nullable(), pullRequest: z.url().nullable() }),
   agents: z.array(agentActivitySchema),
+  /** What the run filed in the tracker (a plan's epics and tasks), in the order they were created. */
+  createdTasks: z.array(z.object({ item: z.string(), key: z.string(), url: z.string() })),
 });
 export type RunView = z.infer<typeof runViewSchema>;
 
@@ -47,8 +51,21 @@ export async function readRunView(
     commands: a.activity.commands,
     filesChanged: a.activity.filesChanged,
   }));
+  const stored = new Map((await listStepRuns(db, runId)).map((s) => [`${s.phase}:${s.stepName}`, s]));
+  const steps = detail.steps.map((step) => {
+    const row = stored.get(`${step.phase}:${step.name}`);
+    return { ...step, inputs: row?.inputs ?? null, outputs: row?.outputs ?? null };
+  });
+  const createdTasks = await db
+    .selectFrom("plan_created_tasks")
+    .select(["item", "created_key as key", "url"])
+    .where("run_id", "=", runId)
+    .orderBy("created_at")
+    .execute();
   const view = {
     ...detail,
+    steps,
+    createdTasks,
     links: { issue, pullRequest: pullRequestUrl(issue, detail.run.pullRequest) },
     agents,
   };

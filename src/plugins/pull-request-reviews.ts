@@ -33,10 +33,19 @@ export interface PullRequestRef {
 export interface PullRequestReviews {
   /** Every review thread of the pull request, with its comments. */
   threads(pull: PullRequestRef, signal: AbortSignal): Promise<ReviewThread[]>;
-  /** A reply in the thread that the comment opened. */
-  reply(pull: PullRequestRef, commentId: number, body: string, signal: AbortSignal): Promise<void>;
+  /**
+   * A reply in the thread that the comment opened, carrying idempotencyMarker(idempotencyKey): the
+   * caller skips a thread whose comments already hold that mark (an earlier attempt of its step).
+   */
+  reply(
+    pull: PullRequestRef,
+    commentId: number,
+    body: string,
+    idempotencyKey: string,
+    signal: AbortSignal,
+  ): Promise<void>;
   resolve(threadId: string, signal: AbortSignal): Promise<void>;
-  /** One comment on the pull request's conversation. */
-  comment(pull: PullRequestRef, body: string, signal: AbortSignal): Promise<void>;
+  /** One comment on the pull request's conversation, posted once per idempotency key. */
+  comment(pull: PullRequestRef, body: string, idempotencyKey: string, signal: AbortSignal): Promise<void>;
   requestReview(pull: PullRequestRef, reviewers: readonly string[], signal: AbortSignal): Promise<void>;
 }

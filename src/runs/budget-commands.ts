@@ -47,9 +47,14 @@ export function budgetCommands(deps: BudgetCommandDeps): BudgetCommands {
           "installation_id",
           "created_at",
           "context",
+          "task_key",
         ])
         .where("repository", "=", target.repository)
-        .where("target_number", "=", target.number)
+        // A ticket's runs go by its key; a GitHub issue's never include a ticket's of the same number.
+        .$if(target.taskKey !== undefined, (q) => q.where("task_key", "=", target.taskKey ?? ""))
+        .$if(target.taskKey === undefined, (q) =>
+          q.where("task_key", "is", null).where("target_number", "=", target.number),
+        )
         .where("status", "in", [...activeStatuses])
         .orderBy("created_at", "desc")
         .executeTakeFirst();
@@ -84,7 +89,9 @@ export function budgetCommands(deps: BudgetCommandDeps): BudgetCommands {
         await deps.queue.enqueue(
           trx,
           { runId: run.id },
-          targetKey(run.source ?? "github", target.repository, target.number),
+          run.task_key
+            ? `${run.source}:${run.task_key}`
+            : targetKey(run.source ?? "github", target.repository, target.number),
         );
         return true;
       });

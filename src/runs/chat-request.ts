@@ -7,17 +7,12 @@ import { acceptRunRequest } from "./intake.ts";
 import { asApproved, effectiveRepoConfig, type TriggerProcessingDeps } from "./process-trigger.ts";
 import type { RunRequest, RunTrigger } from "./run-request.ts";
 import type { TriggerEvent } from "./trigger-event.ts";
+import { readTriggerRepository } from "./trigger-repository.ts";
 
 type ChatImplement = Extract<TriggerEvent, { kind: "chat_implement" }>;
 
 // GitHub's REST shapes, as far as read here.
 const installationSchema = z.object({ id: z.int().positive() });
-const repositorySchema = z.object({
-  name: z.string().min(1),
-  full_name: z.string().min(1),
-  owner: z.object({ login: z.string().min(1) }),
-  default_branch: z.string().min(1).optional(),
-});
 const issueSchema = z.object({
   number: z.int().positive(),
   title: z.string(),
@@ -143,9 +138,7 @@ export async function startIssueImplement(
   const name = deps.config.system.name;
   const { owner, name: repo } = ask.repository;
   const asked = `${owner}/${repo}#${ask.number}`;
-  const repository = repositorySchema.parse(
-    (await github.request("GET /repos/{owner}/{repo}", { owner, repo })).data,
-  );
+  const repository = await readTriggerRepository(github, owner, repo);
   const issue = await readIssue(github, ask);
   if (!issue) return { outcome: "not_found", text: `There is no issue #${ask.number} in ${owner}/${repo}.` };
   if (issue.pull_request !== undefined) {
@@ -162,12 +155,7 @@ export async function startIssueImplement(
     event: ask.event,
     actor: ask.actor,
     installationId,
-    repository: {
-      owner: repository.owner.login,
-      name: repository.name,
-      fullName: repository.full_name,
-      ...(repository.default_branch ? { defaultBranch: repository.default_branch } : {}),
-    },
+    repository,
     target: {
       kind: "issue",
       number: issue.number,

@@ -1,8 +1,11 @@
 import { deadIntakeQueueName, type IntakeJob, intakeQueueName, pollingOptions } from "../queue/run-queue.ts";
 import { processApiAssign } from "./api-assign.ts";
+import { processApiProject } from "./api-project.ts";
 import { audit } from "./audit.ts";
 import { processChatRequest } from "./chat-request.ts";
 import { processTriggerEvent, type TriggerProcessingDeps } from "./process-trigger.ts";
+import { processTrackerCommand } from "./tracker-command.ts";
+import { processTrackerImplement } from "./tracker-request.ts";
 import { triggerEventSchema } from "./trigger-event.ts";
 
 /**
@@ -24,6 +27,11 @@ export async function startIntakeWorker(
       const event = triggerEventSchema.parse(job.data.event);
       if (event.kind === "chat_implement") await processChatRequest(deps, job.data.deliveryId, event);
       else if (event.kind === "api_assign") await processApiAssign(deps, job.data.deliveryId, event);
+      else if (event.kind === "api_project") await processApiProject(deps, job.data.deliveryId, event);
+      else if (event.kind === "tracker_implement")
+        await processTrackerImplement(deps, job.data.deliveryId, event);
+      else if (event.kind === "tracker_command")
+        await processTrackerCommand(deps, job.data.deliveryId, event);
       else await processTriggerEvent(deps, job.data.deliveryId, event);
     },
   );

@@ -73,7 +73,8 @@ export async function acceptRunRequest(
   const now = deps.now?.() ?? new Date();
   return await deps.db.transaction().execute(async (trx) => {
     const { trigger } = request;
-    const target = `${trigger.target.kind === "issue" ? "issue" : "pull"}#${trigger.target.number}`;
+    const target =
+      trigger.target.key ?? `${trigger.target.kind === "issue" ? "issue" : "pull"}#${trigger.target.number}`;
     const activeKey = activeKeyOf(request);
     // Serialises intakes of the same work (labeled, unlabeled, labeled again within a second) and of
     // the same delivery, so the checks below and the insert cannot interleave; released at commit.
@@ -125,6 +126,7 @@ export async function acceptRunRequest(
         installation_id: trigger.installationId,
         target_kind: trigger.target.kind,
         target_number: trigger.target.number,
+        task_key: trigger.target.key ?? null,
         actor: trigger.actor.login,
         delivery_id: deliveryId,
         active_key: activeKey,

@@ -10,6 +10,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { ChatReplies } from "../plugins/communication.ts";
 import type { GithubAccess } from "../plugins/github-access.ts";
 import type { IssueThread, ThreadRef } from "../plugins/issue-thread.ts";
+import type { TicketAccess } from "../plugins/ticket-access.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
 import { authorizeActor } from "./authorize.ts";
@@ -38,11 +39,16 @@ export interface TriggerProcessingDeps {
   budget: BudgetCommands;
   /** Where answers to chat commands go, when the team's chat takes commands. */
   chatReplies?: ChatReplies | undefined;
+  /** The tracker whose tickets start work (tracker-request.ts), when one is configured as a trigger source. */
+  tickets?: TicketAccess | undefined;
   log: Logger;
 }
 
 /** A trigger that came with its issue or PR (a webhook's): the chat's requests are chat-request.ts's. */
-export type IssueTriggerEvent = Exclude<TriggerEvent, { kind: "chat_implement" | "api_assign" }>;
+export type IssueTriggerEvent = Exclude<
+  TriggerEvent,
+  { kind: "chat_implement" | "api_assign" | "api_project" | "tracker_implement" | "tracker_command" }
+>;
 
 /**
  * The second half of intake, in the worker: is the person allowed (asked of GitHub now), what do the

@@ -6,6 +6,8 @@ export const activeStatuses = ["queued", "running", "waiting"] as const;
 export interface TargetRef {
   repository: string;
   number: number;
+  /** A tracker ticket's key: its runs are found by it, never by a GitHub number that matches. */
+  taskKey?: string | undefined;
 }
 
 /** The runs of an issue or PR, newest first. */
@@ -25,8 +27,13 @@ export async function runsForTarget(db: Kysely<Database>, target: TargetRef, lim
       "cancel_requested_at",
     ])
     .where("repository", "=", target.repository)
-    .where((eb) =>
-      eb.or([eb("target_number", "=", target.number), eb("pull_request_number", "=", target.number)]),
+    .$if(target.taskKey !== undefined, (q) => q.where("task_key", "=", target.taskKey ?? ""))
+    .$if(target.taskKey === undefined, (q) =>
+      q
+        .where("task_key", "is", null)
+        .where((eb) =>
+          eb.or([eb("target_number", "=", target.number), eb("pull_request_number", "=", target.number)]),
+        ),
     )
     .orderBy("created_at", "desc")
     .limit(limit)

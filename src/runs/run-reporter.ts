@@ -112,7 +112,7 @@ export class RunReporter {
         .where("id", "=", this.#runId)
         .execute();
     } else {
-      await this.#thread.editComment(this.#commentId, body);
+      await this.#thread.editComment(this.#commentId, body, { runStatus: run.status });
     }
     this.#lastBody = body;
   }

@@ -22,6 +22,11 @@ const target = z.object({
   title: z.string(),
   body: z.string(),
   url: z.string(),
+  /**
+   * A tracker ticket's key (Jira's ABC-1, Linear's ENG-42) when the target is one: `number` is then the
+   * key's number, and the task, its thread and its runs go by the key.
+   */
+  key: z.string().min(1).optional(),
 });
 
 export const runTriggerSchema = z.object({
@@ -111,6 +116,7 @@ export function activeKeyOf(request: RunRequest): string | null {
 
 /** Runs for one issue or PR execute one at a time, in order: pg-boss groups jobs by this. */
 export function targetKeyOf(triggerInfo: RunTrigger): string {
+  if (triggerInfo.target.key) return `${triggerInfo.source}:${triggerInfo.target.key}`;
   return targetKey(triggerInfo.source, triggerInfo.repository.fullName, triggerInfo.target.number);
 }
 
@@ -129,7 +135,7 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
     return {
       // The task's own facts (its key, title, snapshot, base branch), from the run that began it.
       ...triggerFacts(request.task),
-      actor: request.trigger.actor.login,
+      actor: githubLoginOf(request.trigger.actor),
       pull_number: continues.pullNumber,
       continue_branch: continues.branch,
       continuation: continuationText(request),
@@ -140,14 +146,14 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
   const snapshot = request.kind === "revise" ? undefined : request.snapshot;
   const facts: Record<string, unknown> = {
     // A GitHub issue's task key is owner/name#number; tracker triggers bring their own (PROJ-123).
-    task_key: `${t.repository.fullName}#${t.target.number}`,
+    task_key: t.target.key ?? `${t.repository.fullName}#${t.target.number}`,
     repository: t.repository.fullName,
     number: t.target.number,
     title: snapshot?.title ?? t.target.title,
     body: snapshot?.body ?? t.target.body,
     comments: snapshot ? renderSnapshotComments(snapshot.comments) : "",
     url: t.target.url,
-    actor: t.actor.login,
+    actor: githubLoginOf(t.actor),
     ...(t.repository.defaultBranch ? { base_branch: t.repository.defaultBranch } : {}),
   };
   if (t.target.kind === "pull_request") {
@@ -169,6 +175,14 @@ export function triggerFacts(request: RunRequest): Record<string, unknown> {
         ...(request.requestedAt ? { requested_at: request.requestedAt } : {}),
       };
   }
+}
+
+/**
+ * The actor as workflows use it (asked to review, the commit's co-author): a GitHub login, or blank for
+ * one that is not a GitHub account (`api:<token>`, `jira:<accountId>`: no GitHub login has a colon).
+ */
+function githubLoginOf(actor: RunTrigger["actor"]): string {
+  return actor.login.includes(":") ? "" : actor.login;
 }
 
 /** What the continuing agent is told beside the task: what remained, and the notes of who asked. */

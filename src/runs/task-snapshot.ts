@@ -1,6 +1,6 @@
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
-import type { Task } from "../plugins/task-management.ts";
+import type { Task, TaskManagementAdapter } from "../plugins/task-management.ts";
 import type { RunRequest, RunTrigger } from "./run-request.ts";
 
 /**
@@ -93,7 +93,7 @@ export function snapshotTask(request: RunRequest): Task | undefined {
   const { trigger, snapshot } = request;
   const comments = renderSnapshotComments(snapshot.comments);
   return {
-    key: `${trigger.repository.fullName}#${trigger.target.number}`,
+    key: trigger.target.key ?? `${trigger.repository.fullName}#${trigger.target.number}`,
     title: snapshot.title,
     description: comments
       ? `${snapshot.body}\n\n---\nComments up to the trigger:\n\n${comments}`
@@ -102,5 +102,17 @@ export function snapshotTask(request: RunRequest): Task | undefined {
     type: trigger.target.kind,
     url: trigger.target.url,
     labels: request.kind === "implement" ? [request.label] : [],
+  };
+}
+
+/**
+ * A tracker's task_management adapter whose get_task answers for the run's own task from its snapshot,
+ * as the GitHub adapter does for an issue: a ticket edited after the trigger never rewrites the work.
+ */
+export function withTaskSnapshot(adapter: TaskManagementAdapter, snapshot: Task): TaskManagementAdapter {
+  return {
+    ...adapter,
+    get_task: async (input, ctx) =>
+      input.task_key === snapshot.key ? snapshot : await adapter.get_task(input, ctx),
   };
 }

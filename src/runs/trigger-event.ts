@@ -9,6 +9,21 @@ import { slashCommands } from "./slash-command.ts";
  */
 const base = { trigger: runTriggerSchema, senderType: z.string() };
 
+/** A tracker ticket as its webhook names it; the intake reads the rest through the tracker's adapter. */
+const ticketSchema = z.object({
+  /** ABC-1, WEB-44. */
+  key: z.string().min(1),
+  url: z.string(),
+});
+
+/** Who acted on the ticket, in the tracker's terms, and the GitHub login configuration maps them to. */
+const trackerPersonSchema = z.object({
+  id: z.string().nullable(),
+  name: z.string().nullable(),
+  /** The mapped GitHub login; null when the tracker maps no users (anyone who can move a ticket may). */
+  login: z.string().min(1).nullable(),
+});
+
 export const triggerEventSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("label"), label: z.string(), ...base }),
   z.object({
@@ -75,6 +90,49 @@ export const triggerEventSchema = z.discriminatedUnion("kind", [
     }),
     /** The token's name, for the audit log and the run's actor (`api:<name>`). */
     requester: z.string().min(1),
+  }),
+  /**
+   * A project to plan and file, asked for over the API (`POST /api/v1/project/create`). The token's
+   * `write` scope is the permission, and the request is the approval: the intake worker opens the
+   * project's issue in the repository (where the run reports and the plan is posted) and starts the
+   * project-create workflow, which files the plan's epics and tasks right after planning them.
+   */
+  z.object({
+    kind: z.literal("api_project"),
+    project: z.object({
+      description: z.string().min(1),
+      requirements: z.array(z.string()),
+      tech_stack: z.array(z.string()),
+    }),
+    repository: z.object({ owner: z.string().min(1), name: z.string().min(1) }),
+    requester: z.string().min(1),
+  }),
+  /**
+   * A tracker ticket moved to the trigger status (or assigned to the agent): the default workflow on the
+   * repository the configuration maps its project to, exactly as a GitHub issue's label starts it. The
+   * intake worker asks GitHub whether the mover's login may write (when users are mapped), reads the
+   * ticket through the tracker's adapter as of the delivery (the snapshot) and starts the run.
+   */
+  z.object({
+    kind: z.literal("tracker_implement"),
+    source: z.enum(["jira", "linear"]),
+    /** e.g. jira:issue_updated, linear:Issue.update: the run's trigger event. */
+    event: z.string().min(1),
+    ticket: ticketSchema,
+    repository: z.object({ owner: z.string().min(1), name: z.string().min(1) }),
+    mover: trackerPersonSchema,
+    /** What made it a trigger, e.g. `status AI Assigned`: stored as the run's label. */
+    reason: z.string().min(1),
+  }),
+  /** A command in a comment on a tracker ticket (`/status`, `/cancel`, `/revise …`), from a mapped person. */
+  z.object({
+    kind: z.literal("tracker_command"),
+    source: z.enum(["jira", "linear"]),
+    event: z.string().min(1),
+    /** The key or id the comment's webhook names its ticket by; the intake reads the ticket's key. */
+    ticket: z.object({ ref: z.string().min(1) }),
+    command: z.object({ name: z.enum(slashCommands), argument: z.string(), rest: z.string() }),
+    author: trackerPersonSchema.extend({ login: z.string().min(1) }),
   }),
 ]);
 

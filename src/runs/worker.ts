@@ -343,7 +343,7 @@ async function markDeadLettered(deps: RunWorkerDeps, runId: string): Promise<voi
   const lastError = (last?.details as { error?: string } | undefined)?.error ?? "unknown error";
   const error = {
     code: "dead_lettered",
-    message: `the run gave up after its retries; the last attempt failed with: ${lastError}. Label the issue again or comment /plan to start over.`,
+    message: `the run gave up after its retries; the last attempt failed with: ${lastError}. Label the issue again (a ticket: move it to its trigger status again) or comment /plan to start over.`,
   };
   if (!(await finishUnleasedRun(deps.db, runId, { status: "failed", now: new Date(), error }))) {
     // A live lease holds it: another worker is executing the run, which must not be ended under it.

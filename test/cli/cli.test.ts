@@ -27,7 +27,7 @@ describe("ai-dev command line", () => {
   it("workflows validate passes the shipped workflows and fails malformed ones with file:line:col", async () => {
     const shipped = await runCli(["workflows", "validate"]);
     expect(shipped.code).toBe(0);
-    expect(shipped.stdout).toContain("6 workflow file(s) valid");
+    expect(shipped.stdout).toContain("7 workflow file(s) valid");
 
     const malformed = path.join(repoRoot, "test", "engine", "fixtures", "malformed", "unknown-action.yml");
     const broken = await runCli(["workflows", "validate", malformed]);

@@ -106,7 +106,7 @@ describe("configuration as the plan writes it", () => {
     );
     const broken = loadAppContext({ AI_DEV_CONFIG: wrong, LOG_LEVEL: "silent" });
     expect(() => loadConfiguredWorkflows(broken)).toThrow(
-      /workflows\.default is "standard_workflow", which is not a workflow in .*: set it in .* to one of documentation-only, hotfix, implement-issue, plan, plan-approve, revise/,
+      /workflows\.default is "standard_workflow", which is not a workflow in .*: set it in .* to one of documentation-only, hotfix, implement-issue, plan, plan-approve, project-create, revise/,
     );
   });
 });

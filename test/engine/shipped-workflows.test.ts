@@ -72,10 +72,11 @@ describe("the shipped workflows", () => {
       "implement-issue",
       "plan",
       "plan-approve",
+      "project-create",
       "revise",
     ]);
     const result = validateWorkflowFiles([], { workflowsDir, promptsDir });
-    expect(result).toEqual({ ok: true, output: expect.stringContaining("6 workflow file(s) valid") });
+    expect(result).toEqual({ ok: true, output: expect.stringContaining("7 workflow file(s) valid") });
   });
 
   it("ship every prompt file, each telling the model that fenced text is data", () => {
@@ -149,6 +150,7 @@ describe("the shipped workflows", () => {
   it.each([
     ["plan", { task_key: "PROJ-5", repository: "acme/app" }, ["get_task", "add_comment", "notify"]],
     ["plan-approve", { task_key: "PROJ-5", repository: "acme/app" }, ["add_comment"]],
+    ["project-create", { task_key: "acme/app#9", repository: "acme/app", number: 9 }, ["comment", "comment"]],
     [
       "revise",
       {
@@ -182,6 +184,12 @@ describe("the shipped workflows", () => {
     const outcome = await execute({ adapters: recording.adapters, model: plausibleModel().model, agents });
     expect(outcome).toEqual({ status: "succeeded", executed: true });
     expect(recording.calls.map((c) => c.action).filter((a) => actions.includes(a))).toEqual(actions);
+    if (workflow === "project-create") {
+      expect(recording.callsOf("version_control.comment").map((c) => c.input)).toEqual([
+        { repository: "acme/app", number: 9, body: "### Proposed plan\n\nAdd a theme." },
+        { repository: "acme/app", number: 9, body: expect.stringMatching(/^Created 1 task/) },
+      ]);
+    }
     if (workflow.startsWith("plan")) {
       expect(recording.callsOf("task_management.add_comment")[0]?.input.body).toMatch(
         /^(### Proposed plan|Created 1 task)/,

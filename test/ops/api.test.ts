@@ -58,6 +58,7 @@ describe("the API", () => {
         "/api/v1/runs/{id}/events",
         "/api/v1/session",
         "/api/v1/task/{id}/assign-to-agent",
+        "/api/v1/project/create",
         "/api/v1/runs/{id}",
         "/api/v1/runs/{id}/cancel",
         "/api/v1/tokens",
@@ -169,5 +170,89 @@ describe("the API", () => {
     expect(over.status).toBe(429);
     expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await call("GET", "/runs?limit=1", await newToken("calm", ["read"]))).status).toBe(200);
+  });
+
+  /**
+   * Every operation the OpenAPI document lists, with the scope it needs and an input it must refuse:
+   * a route added without an entry here fails the first assertion, so none goes untested.
+   */
+  const longId = "x".repeat(101);
+  const routes: Record<
+    string,
+    { scope: "read" | "write" | "admin"; bad?: { path: string; body?: unknown; fields: string[] } }
+  > = {
+    "GET /runs": { scope: "read", bad: { path: "/runs?limit=0", fields: ["limit"] } },
+    "GET /runs/{id}": { scope: "read", bad: { path: `/runs/${longId}`, fields: ["id"] } },
+    "POST /runs/{id}/cancel": { scope: "write", bad: { path: `/runs/${longId}/cancel`, fields: ["id"] } },
+    "GET /runs/{id}/events": { scope: "read", bad: { path: `/runs/${longId}/events`, fields: ["id"] } },
+    "GET /events": { scope: "read" },
+    "GET /budgets": { scope: "read" },
+    "GET /tokens": { scope: "admin" },
+    "POST /tokens": {
+      scope: "admin",
+      bad: { path: "/tokens", body: { name: "" }, fields: ["name", "scopes"] },
+    },
+    // Any id is a token's id or prefix: an unknown one is a 404, not a bad input.
+    "DELETE /tokens/{id}": { scope: "admin" },
+    "POST /session": {
+      scope: "read",
+      bad: { path: "/session", body: { expiresInMinutes: 1 }, fields: ["expiresInMinutes"] },
+    },
+    "DELETE /session": { scope: "read" },
+    "POST /task/{id}/assign-to-agent": {
+      scope: "write",
+      bad: { path: `/task/${encodeURIComponent("not a task")}/assign-to-agent`, fields: ["id"] },
+    },
+    "POST /project/create": {
+      scope: "write",
+      bad: {
+        path: "/project/create",
+        body: { description: "", requirements: [] },
+        fields: ["description", "tech_stack"],
+      },
+    },
+  };
+  const concrete = (template: string) =>
+    template.replace("{id}", template.startsWith("/tokens") ? "tok_unknown" : implementRunId);
+
+  it("covers every route of the document: 401 without or with a wrong token, 403 below its scope, 400 naming the fields, 429 over the limit", async () => {
+    const doc = (await call("GET", "/openapi.json")).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([p, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${p.replace("/api/v1", "")}`),
+    );
+    expect(operations.sort()).toEqual(Object.keys(routes).sort());
+    const reader = await newToken("every-route-reader", ["read"]);
+    const writer = await newToken("every-route-writer", ["write"]);
+    for (const [operation, route] of Object.entries(routes)) {
+      const [method = "", template = ""] = operation.split(" ");
+      const target = concrete(template);
+      expect((await call(method, target)).status, operation).toBe(401);
+      expect((await call(method, target, "aidev_wrong-token")).status, operation).toBe(401);
+      const below = route.scope === "admin" ? [reader, writer] : route.scope === "write" ? [reader] : [];
+      for (const token of below) {
+        const refused = await call(method, target, token, method === "POST" ? {} : undefined);
+        expect(refused.status, operation).toBe(403);
+        expect(refused.body.error, operation).toContain(`\`${route.scope}\` scope`);
+      }
+      if (route.bad) {
+        const token = route.scope === "admin" ? operator : writer;
+        const bad = await call(method, route.bad.path, token, route.bad.body);
+        expect(bad.status, operation).toBe(400);
+        expect(bad.body.fields.map((f: { path: string }) => f.path).sort(), operation).toEqual(
+          route.bad.fields,
+        );
+      }
+    }
+    // One token over its limit is refused on every route, before its input is even looked at.
+    const flood = await newToken("every-route-flood", ["write"]);
+    for (let i = 0; i < rateLimit; i++) await call("GET", "/budgets", flood);
+    for (const operation of Object.keys(routes)) {
+      const [method = "", template = ""] = operation.split(" ");
+      const over = await call(method, concrete(template), flood);
+      expect(over.status, operation).toBe(429);
+      expect(Number(over.headers.get("retry-after")), operation).toBeGreaterThan(0);
+    }
   });
 });

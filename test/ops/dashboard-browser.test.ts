@@ -1,9 +1,17 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type ScriptedAnthropic,
+  startScriptedAnthropic,
+} from "../../demo/stand-ins/scripted-anthropic/server.ts";
+import { labeledIssue } from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { finishRun, finishStepRun, insertRun, jsonParam, startStepRun } from "../../src/engine/run-store.ts";
-import { startTestApp, type TestApp } from "../support/app-harness.ts";
+import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
+import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
 
 const chromiumPath = "/usr/bin/chromium";
 const hasChromium = existsSync(chromiumPath);
@@ -12,6 +20,17 @@ if (!hasChromium) {
 }
 const artifacts = path.join(import.meta.dirname, "..", "..", "test-artifacts");
 const operator = "operator-token-0123456789abcdef";
+
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 let app: TestApp;
 let browser: Browser;
@@ -22,21 +41,127 @@ beforeAll(async () => {
   // launch() gives the browser a fresh profile of its own and removes it on close.
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: chromiumArgs,
   });
 });
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
+});
+
+describe.skipIf(!hasChromium)("the dashboard watching a real run in headless Chromium", () => {
+  let engineApp: TestApp | undefined;
+  let model: ScriptedAnthropic | undefined;
+  let dir: string | undefined;
+  afterAll(async () => {
+    await engineApp?.stop();
+    await model?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("shows a run the engine executes go queued → running → succeeded, live, while the model's answer is held", async () => {
+    // One run at a time: the first run holds the only slot while its model call waits, so the second
+    // stays queued on the page until the test lets the first one finish.
+    dir = mkdtempSync(path.join(os.tmpdir(), "ai-dev-dashboard-"));
+    const config = path.join(dir, "ai-dev.config.yaml");
+    writeFileSync(
+      config,
+      [
+        "system:",
+        "  max_concurrent_agents: 1",
+        "workflows:",
+        `  config_dir: ${path.join(import.meta.dirname, "..", "fixtures", "intake", "workflows")}`,
+      ].join("\n"),
+    );
+    model = await startScriptedAnthropic();
+    let releaseFirst = () => {};
+    let releaseSecond = () => {};
+    const reply = anthropicFixture("messages.end_turn.cache.json");
+    model.push(
+      { reply, heldUntil: new Promise<void>((resolve) => (releaseFirst = resolve)) },
+      { reply, heldUntil: new Promise<void>((resolve) => (releaseSecond = resolve)) },
+    );
+    engineApp = await startTestApp({
+      worker: true,
+      apiTokens: [operator],
+      env: {
+        AI_DEV_CONFIG: config,
+        ANTHROPIC_BASE_URL: model.url,
+        ANTHROPIC_API_KEY: "sk-ant-dashboard-test",
+      },
+    });
+    const current = engineApp;
+    current.github.roles.set("Codertocat", "write");
+    current.github.repoConfigs.set("Codertocat/Hello-World", "workflows:\n  default: ask-model-brief\n");
+    const created = await fetch(`${current.url}/api/v1/tokens`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${operator}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "watcher", scopes: ["read"] }),
+    });
+    const { token } = (await created.json()) as { token: string };
+    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    await page.goto(`${current.url}/dashboard`);
+    await page.locator("#token").fill(token);
+    await page.locator("#login-form button").click();
+    await page.locator("#live[data-state='on']").waitFor();
+    await page.evaluate(() => {
+      (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+
+    const runOf = (number: number) =>
+      waitFor(
+        async () =>
+          (
+            await current.database.db
+              .selectFrom("runs")
+              .select("id")
+              .where("target_number", "=", number)
+              .executeTakeFirst()
+          )?.id,
+        20_000,
+        `the run of #${number}`,
+      );
+    expect(await current.deliver("issues", labeledIssue(501, installationId))).toBe(200);
+    const first = page.locator(`tr[data-run='${await runOf(501)}']`);
+    await first.locator(".state[data-state='running']").waitFor();
+    expect(await current.deliver("issues", labeledIssue(502, installationId))).toBe(200);
+    const secondId = await runOf(502);
+    const second = page.locator(`tr[data-run='${secondId}']`);
+    await second.locator(".state[data-state='queued']").waitFor();
+    await second.click();
+    await page.locator("#run-state[data-state='queued']").waitFor();
+
+    releaseFirst();
+    await first.locator(".state[data-state='succeeded']").waitFor();
+    await page.locator("#run-state[data-state='running']").waitFor();
+    await page.locator("tr[data-step='plan'] .state[data-state='running']").waitFor();
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, "dashboard-real-run-running.png"), fullPage: true });
+
+    releaseSecond();
+    await page.locator("#run-state[data-state='succeeded']").waitFor();
+    await page.locator("tr[data-step='plan'] .state[data-state='succeeded']").waitFor();
+    await second.locator(".state[data-state='succeeded']").waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    );
+    // The cost the page shows is the ledger's, for the model call the engine made.
+    const cost = await current.database.db
+      .selectFrom("runs")
+      .select("cost_usd_micros")
+      .where("id", "=", secondId)
+      .executeTakeFirstOrThrow();
+    expect(Number(cost.cost_usd_micros)).toBeGreaterThan(0);
+    expect(await second.locator("td").nth(5).textContent()).toBe(
+      `$${(Number(cost.cost_usd_micros) / 1e6).toFixed(2)}`,
+    );
+    expect(model.requests).toHaveLength(2);
+    expect(problems).toEqual([]);
+    await page.screenshot({ path: path.join(artifacts, "dashboard-real-run.png"), fullPage: true });
+    await page.close();
+  }, 120_000);
 });
 
 describe.skipIf(!hasChromium)("the dashboard in headless Chromium", () => {

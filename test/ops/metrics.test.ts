@@ -5,6 +5,7 @@ import {
   startScriptedAnthropic,
 } from "../../demo/stand-ins/scripted-anthropic/server.ts";
 import { labeledIssue } from "../../demo/stand-ins/webhook-examples.ts";
+import { waitFor } from "../../demo/wait-for.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
@@ -111,6 +112,41 @@ describe("/metrics", () => {
     expect(last.value("ai_dev_runs", { state: "failed" })).toBe(1);
     expect(last.value("ai_dev_deliveries_received_total", { source: "github" })).toBe(2);
   });
+
+  it("counts a rejected delivery, and shows a run waiting in the queue with its depth and age", async () => {
+    // The intake answers, but no worker takes runs: the run waits in the queue for the scrape to see.
+    app = await startTestApp({ worker: true, executeRuns: false });
+    app.github.roles.set("Codertocat", "write");
+    const before = await scrape(app);
+    expect(before.value("ai_dev_deliveries_rejected_total", { source: "github" })).toBe(0);
+    expect(before.value("ai_dev_queue_oldest_run_age_seconds")).toBe(0);
+
+    // A signed body of the wrong shape (an array, not an event): recorded, refused, counted.
+    expect(await app.deliver("issues", [labeled()])).toBe(400);
+    await app.deliver("issues", labeled());
+    const db = app.database.db;
+    await waitFor(
+      async () =>
+        (await db.selectFrom("runs").select("id").where("status", "=", "queued").executeTakeFirst()) ??
+        undefined,
+      20_000,
+      "the queued run",
+    );
+    const after = await waitFor(
+      async () => {
+        const current = await scrape(app as TestApp);
+        // pg-boss refreshes its queue counts on its monitor's beat (a few seconds), not at each job.
+        const waiting = current.value("ai_dev_queue_jobs", { queue: "runs", state: "queued" });
+        return current.value("ai_dev_queue_oldest_run_age_seconds") > 0 && waiting > 0 ? current : undefined;
+      },
+      60_000,
+      "the queue's depth and age to move",
+    );
+    expect(after.value("ai_dev_deliveries_rejected_total", { source: "github" })).toBe(1);
+    expect(after.value("ai_dev_deliveries_received_total", { source: "github" })).toBe(2);
+    expect(after.value("ai_dev_runs", { state: "queued" })).toBe(1);
+    expect(after.value("ai_dev_queue_jobs", { queue: "runs", state: "queued" })).toBe(1);
+  }, 90_000);
 
   it("answers only GET and HEAD", async () => {
     app = await startTestApp();

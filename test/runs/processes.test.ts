@@ -181,12 +181,24 @@ describe("durable runs across processes", () => {
         .execute();
       expect(steps).toHaveLength(40);
       expect(steps.every((s) => s.attempt === 1)).toBe(true);
-      // Each run posted one progress comment.
-      expect(github.comments().filter((c) => c.method === "POST")).toHaveLength(20);
+      // Each run posts one progress comment. Comments notify people, so each process paces them per
+      // installation (adapters/github/paced-octokit.ts: a burst, then one every 3 s): some land after
+      // their run has ended.
+      const posted = await waitFor(
+        async () => {
+          const posts = github.comments().filter((c) => c.method === "POST");
+          return posts.length >= 20 ? posts : undefined;
+        },
+        60_000,
+        "one progress comment per run",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 3_500)); // one pacing interval: nothing more comes
+      expect(github.comments().filter((c) => c.method === "POST")).toHaveLength(posted.length);
+      expect(posted).toHaveLength(20);
       const executedBy = workers.map((w) => (w.output().match(/"msg":"run succeeded"/g) ?? []).length);
       expect(executedBy[0]! + executedBy[1]!).toBe(20);
     },
-    150_000,
+    210_000,
   );
 });
 

@@ -1,4 +1,4 @@
-import { createScratchDatabase } from "../../bench/support/scratch-database.ts";
+import { createScratchDatabase } from "../../bench/support/bench-world.ts";
 import { type SampleWorld, startSampleWorld } from "../../demo/sample-world.ts";
 import { waitFor } from "../../demo/wait-for.ts";
 

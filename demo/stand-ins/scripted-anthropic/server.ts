@@ -12,6 +12,7 @@
  *
  * Steps are used one per request, in order:
  *   { reply: Message }             the message as JSON, or as SSE when the request asked to stream
+ *   { reply, heldUntil: promise }  the same, sent once the test settles the promise (a run seen mid-call)
  *   { sse: string }                raw SSE text, e.g. the recorded stream.tool_use.sse
  *   { status, body, headers? }     an error answer: 429, 529, 500, 400 ... (body: object or string)
  *   { drop: true }                 the socket is destroyed without an answer (a dropped connection)
@@ -32,7 +33,7 @@ import { sseFromMessage } from "./sse.ts";
 type Json = Record<string, unknown>;
 
 export type ScriptStep =
-  | { reply: Json }
+  | { reply: Json; heldUntil?: Promise<unknown> }
   | { sse: string }
   | { status: number; body: Json | string; headers?: Record<string, string> }
   | { drop: true }
@@ -150,6 +151,7 @@ export async function startScriptedAnthropic(
       res.end(step.sse);
       return;
     }
+    if ("heldUntil" in step) await step.heldUntil;
     if (cache) recorded.usage = cache.usageFor(body);
     const reply = recorded.usage ? withUsage(step.reply, recorded.usage) : step.reply;
     if (body.stream === true) {

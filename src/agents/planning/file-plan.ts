@@ -6,7 +6,12 @@ import type { Plan } from "./plan-schema.ts";
 import type { CreatedPlanItem, PlanStore } from "./plan-store.ts";
 import { taskDescription } from "./render-plan.ts";
 
-export const fileInputSchema = z.object({ approve: z.literal(true), task_key: z.string().min(1) });
+export const fileInputSchema = z.object({
+  approve: z.literal(true),
+  task_key: z.string().min(1),
+  /** The plan of an API project (workflows/project-create.yml): its key is a GitHub issue, not a task. */
+  project: z.boolean().default(false),
+});
 
 export interface FiledTask extends CreatedPlanItem {
   item: string;
@@ -29,6 +34,8 @@ export async function filePlan(
     createTask: TaskManagementAdapter["create_task"];
     runId: string;
     ctx: PluginCallContext;
+    /** Where tasks without an epic go: the planned task unless told (undefined: top-level). */
+    looseParent?: string | undefined;
   },
 ): Promise<{ tasks: FiledTask[]; created_count: number; comment: string }> {
   const draft = await deps.store.draft(taskKey);
@@ -68,14 +75,15 @@ export async function filePlan(
     epicKeys.set(epic.id, created.key);
   }
   for (const task of plan.tasks) {
-    const parent = (task.epic && epicKeys.get(task.epic)) || taskKey;
+    const parent =
+      (task.epic && epicKeys.get(task.epic)) || ("looseParent" in deps ? deps.looseParent : taskKey);
     await file(itemKey("task", task.title), task.title, () =>
       deps.createTask(
         {
           title: task.title,
           description: taskDescription(task),
           type: "task",
-          parent_key: parent,
+          ...(parent ? { parent_key: parent } : {}),
           labels: [],
         },
         { ...deps.ctx, idempotencyKey: `${deps.ctx.idempotencyKey}/${itemKey("task", task.title)}` },

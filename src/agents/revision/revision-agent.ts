@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { UserFacingError } from "../../errors.ts";
 import type { Logger } from "../../logging/logger.ts";
+import { idempotencyMarker } from "../../plugins/idempotency-marker.ts";
 import type { PullRequestReviews } from "../../plugins/pull-request-reviews.ts";
 import { isSafeBranchName } from "../development/branch-name.ts";
 import {
@@ -92,10 +93,14 @@ export async function runRevisionAgent(
     canWrite: ports.canWrite,
   });
   const brief = revisionBrief(input, selection.addressed);
+  // What this step posts, it posts once: a retry of the step (after a crash past the push) finds the
+  // replies and the summary of the earlier attempt by their marks.
+  const summaryKey = `${call.idempotencyKey}/summary`;
   if (selection.addressed.length === 0 && !input.instructions.trim()) {
     await ports.reviews.comment(
       pull,
       renderRevisionSummary({ commit: null, summary: "", checks: "", selection, answers: new Map() }),
+      summaryKey,
       call.signal,
     );
     // Not a failure: the summary said why nothing was changed, and no commit is pushed.
@@ -131,7 +136,16 @@ export async function runRevisionAgent(
   for (const { label, thread, comments } of selection.addressed) {
     const first = comments[0];
     if (!first) continue;
-    await ports.reviews.reply(pull, first.id, threadReply(answers.get(label), result.commit), call.signal);
+    const replyKey = `${call.idempotencyKey}/reply/${first.id}`;
+    const mark = idempotencyMarker(replyKey);
+    if (thread.comments.some((c) => c.body.includes(mark))) continue;
+    await ports.reviews.reply(
+      pull,
+      first.id,
+      threadReply(answers.get(label), result.commit),
+      replyKey,
+      call.signal,
+    );
     if (ports.resolveThreads) await ports.reviews.resolve(thread.id, call.signal);
   }
   await ports.reviews.comment(
@@ -143,6 +157,7 @@ export async function runRevisionAgent(
       selection,
       answers,
     }),
+    summaryKey,
     call.signal,
   );
   const reviewers = new Set<string>();

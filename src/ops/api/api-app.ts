@@ -10,6 +10,7 @@ import { sessionCookieName } from "../api-sessions.ts";
 import { type ApiEnv, authenticate } from "./auth.ts";
 import { budgetsRoutes } from "./budgets-routes.ts";
 import { type EventsDeps, eventsRoutes } from "./events-routes.ts";
+import { projectRoutes } from "./project-routes.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { runsRoutes } from "./runs-routes.ts";
 import { sessionRoutes } from "./session-routes.ts";
@@ -57,7 +58,7 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
       title: "ai-dev API",
       version: appVersion,
       description:
-        "Runs, budgets and tokens of an ai-dev installation. Bearer tokens: `npx ai-dev tokens create`.",
+        "Runs, budgets and tokens of an ai-dev installation, and work started without GitHub: a task assigned to the agent, a project planned and filed (`POST /project/create` creates the plan's epics and tasks right after planning, without `/plan approve`: a write token's request is the approval). Bearer tokens: `npx ai-dev tokens create`.",
     },
   });
   const limiter = new RateLimiter({
@@ -66,12 +67,13 @@ export function createApi(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   });
   const auth = authenticate({ db: deps.db, operatorTokens: deps.operatorTokens, limiter });
   app.use("*", async (c, next) => (c.req.path === `${apiBasePath}${openApiPath}` ? next() : auth(c, next)));
-  runsRoutes(app, deps);
+  runsRoutes(app, { ...deps, secrets: deps.live.secrets });
   budgetsRoutes(app, deps);
   tokensRoutes(app, deps);
   sessionRoutes(app, deps);
   eventsRoutes(app, { ...deps, ...deps.live });
   taskRoutes(app, { ...deps, ...deps.intake });
+  projectRoutes(app, { ...deps, ...deps.intake });
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   // The log has the error; no answer carries an internal error's text.
   app.onError((error, c) => {

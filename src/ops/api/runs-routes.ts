@@ -3,7 +3,8 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema.ts";
 import { audit } from "../../runs/audit.ts";
 import { cancelRun } from "../../runs/cancel-run.ts";
-import { getRunDetail, listRecentRuns, runDetailSchema, runListSchema } from "../list-runs.ts";
+import { listRecentRuns, runListSchema } from "../list-runs.ts";
+import { readRunView, runViewSchema } from "../run-view.ts";
 import { defaultRunsListed, maxRunsListed } from "../runs-limits.ts";
 import { type ApiEnv, requireScope } from "./auth.ts";
 import { conflictResponse, errorResponses, notFoundResponse } from "./errors.ts";
@@ -37,12 +38,16 @@ const listRuns = createRoute({
 const showRun = createRoute({
   method: "get",
   path: "/runs/{id}",
-  summary: "One run: its steps with inputs and outputs (secrets redacted), cost and links",
+  summary:
+    "One run: its steps with inputs and outputs (secrets redacted), cost, links and the tasks it filed",
   security,
   middleware: [requireScope("read")] as const,
   request: { params: runIdParam },
   responses: {
-    200: { description: "The run", content: { "application/json": { schema: runDetailSchema } } },
+    200: {
+      description: "The run; `createdTasks` holds the tracker keys a project's run filed",
+      content: { "application/json": { schema: runViewSchema.openapi("RunView") } },
+    },
     ...errorResponses,
     ...notFoundResponse,
   },
@@ -76,16 +81,19 @@ const cancel = createRoute({
   },
 });
 
-export function runsRoutes(app: OpenAPIHono<ApiEnv>, deps: { db: Kysely<Database> }) {
+export function runsRoutes(
+  app: OpenAPIHono<ApiEnv>,
+  deps: { db: Kysely<Database>; secrets: readonly string[] },
+) {
   app.openapi(listRuns, async (c) => {
     const { limit } = c.req.valid("query");
     return c.json({ runs: await listRecentRuns(deps.db, limit) }, 200);
   });
   app.openapi(showRun, async (c) => {
     const { id } = c.req.valid("param");
-    const detail = await getRunDetail(deps.db, id);
-    if (!detail) return c.json({ error: `no run ${id}` }, 404);
-    return c.json(detail, 200);
+    const view = await readRunView(deps.db, id, deps.secrets);
+    if (!view) return c.json({ error: `no run ${id}` }, 404);
+    return c.json(view, 200);
   });
   app.openapi(cancel, async (c) => {
     const { id } = c.req.valid("param");

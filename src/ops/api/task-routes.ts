@@ -3,11 +3,11 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema.ts";
 import type { RunQueue } from "../../queue/run-queue.ts";
-import { apiAnsweredAction } from "../../runs/api-assign.ts";
 import { acceptTriggerEvent } from "../../runs/intake.ts";
 import { parseTaskRef, type TaskRef } from "../../runs/task-ref.ts";
 import { type ApiEnv, requireScope } from "./auth.ts";
 import { apiErrorSchema, errorResponses } from "./errors.ts";
+import { waitForIntakeAnswer } from "./intake-answer.ts";
 
 export interface TaskRoutesDeps {
   db: Kysely<Database>;
@@ -98,7 +98,7 @@ export function taskRoutes(app: OpenAPIHono<ApiEnv>, deps: TaskRoutesDeps) {
             requester: c.var.caller.name,
           },
         );
-        const answer = await waitForAnswer(deps, deliveryId, deps.answerWaitMs ?? 10_000);
+        const answer = await waitForIntakeAnswer(deps.db, deliveryId, deps.answerWaitMs ?? 10_000);
         if (!answer) return c.json({ outcome: "pending" as const, runId: null, deliveryId }, 202);
         switch (answer.outcome) {
           case "queued":
@@ -114,27 +114,4 @@ export function taskRoutes(app: OpenAPIHono<ApiEnv>, deps: TaskRoutesDeps) {
       }
     }
   });
-}
-
-/** The intake worker's answer (web and worker may be separate processes: it is read from the audit log). */
-async function waitForAnswer(deps: TaskRoutesDeps, deliveryId: string, waitMs: number) {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const row = await deps.db
-      .selectFrom("audit_log")
-      .select(["run_id", "details"])
-      .where("delivery_id", "=", deliveryId)
-      .where("action", "=", apiAnsweredAction)
-      .executeTakeFirst();
-    if (row) {
-      const details = row.details as { outcome?: string; text?: string };
-      return {
-        outcome: details.outcome ?? "invalid",
-        text: details.text ?? "the task was refused",
-        runId: row.run_id,
-      };
-    }
-    if (Date.now() >= deadline) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -79,9 +79,14 @@ describe("the GitHub pull request reviews adapter", () => {
       ],
     });
 
-    await adapter.reply(pull, 1001, "Changed in abc.", signal);
+    await adapter.reply(pull, 1001, "Changed in abc.", "run-1/revise/reply/1001", signal);
     expect(github.replies()).toEqual([
-      { repository: "octo/app", number: 12, commentId: 1001, body: "Changed in abc." },
+      {
+        repository: "octo/app",
+        number: 12,
+        commentId: 1001,
+        body: "Changed in abc.\n\n<!-- ai-dev:run-1/revise/reply/1001 -->",
+      },
     ]);
     const [first] = await adapter.threads(pull, signal);
     expect(first?.comments.map((c) => c.author)).toEqual(["alice", "ai-dev"]);
@@ -95,7 +100,12 @@ describe("the GitHub pull request reviews adapter", () => {
     await adapter.requestReview(pull, ["alice"], signal);
     await adapter.requestReview(pull, [], signal);
     expect(github.pulls[0]?.requestedReviewers).toEqual(["alice"]);
-    await adapter.comment(pull, "Summary", signal);
-    expect(github.comments().at(-1)).toMatchObject({ method: "POST", body: "Summary" });
+    await adapter.comment(pull, "Summary", "run-1/revise/summary", signal);
+    await adapter.comment(pull, "Summary", "run-1/revise/summary", signal);
+    const summaries = github.comments().filter((c) => c.body.startsWith("Summary"));
+    // Posted once: the second call (a retried step) finds the first by its mark.
+    expect(summaries).toEqual([
+      expect.objectContaining({ method: "POST", body: "Summary\n\n<!-- ai-dev:run-1/revise/summary -->" }),
+    ]);
   });
 });
