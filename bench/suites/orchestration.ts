@@ -18,9 +18,9 @@ import type { SampleWorld } from "../../demo/sample-world.ts";
 import { waitFor } from "../../demo/wait-for.ts";
 import { type RunDetail, runDetailSchema, runListSchema } from "../../src/ops/list-runs.ts";
 import type { BenchFigures } from "../run.ts";
+import { benchDatabaseKinds, figureSuffix, withBenchWorld } from "../support/bench-world.ts";
 import { generatedFileCount } from "../support/generated-repository.ts";
 import { median } from "../support/median.ts";
-import { benchDatabaseKinds, figureSuffix, withBenchWorld } from "../support/bench-world.ts";
 
 export const name = "orchestration";
 

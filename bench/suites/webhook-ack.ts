@@ -20,9 +20,9 @@ import { sql } from "kysely";
 import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
 import { webhookSecret } from "../../test/support/app-harness.ts";
 import type { BenchFigures } from "../run.ts";
+import { figureSuffix } from "../support/bench-world.ts";
 import { type DeliveryTemplate, type LatencySummary, type LoadSpec, summarize } from "../support/load.ts";
 import { runLoadInWorker } from "../support/load-worker.ts";
-import { figureSuffix } from "../support/bench-world.ts";
 import {
   type AppTarget,
   startAppTarget,
