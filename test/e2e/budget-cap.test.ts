@@ -63,10 +63,10 @@ describe.skipIf(!sandbox.ok)("a run that reaches its cost cap, end to end (the a
       "the run to end",
       120_000,
     );
-    // The progress comment says the budget stopped the agent and how to go on.
+    // The progress comment says the budget stopped the agent, which cap, and how to go on.
     expect(final).toContain("**`develop`**: 8 turns");
-    expect(final).toContain(
-      "**Incomplete:** `develop` stopped before the work was done (the budget ran out); the pull request is a draft",
+    expect(final).toMatch(
+      /\*\*Incomplete:\*\* `develop` stopped before the work was done \(the budget ran out — Stopped before a model call: it could cost up to \$[\d.]+, and this run's cap \([^)]*\) of \$0\.70 has .* To go on, a user with write access can raise it with `\/approve-budget <amount>`[^)]*\); the pull request is a draft/,
     );
     expect(final).toContain("Comment `/revise continue [notes]` on the pull request");
 
@@ -89,7 +89,7 @@ describe.skipIf(!sandbox.ok)("a run that reaches its cost cap, end to end (the a
     expect(git(bare, ["show", `${branch}:greeting.txt`])).toBe("Hello, world\n");
     const message = git(bare, ["log", "-1", "--format=%B", branch]);
     expect(message).toContain(
-      "The agent stopped before it finished: the budget ran out (Stopped before a model call",
+      "The agent stopped before it finished: the budget ran out — Stopped before a model call",
     );
     expect(message).toContain(`of $${cap} has $`);
     expect(message).toContain(
@@ -98,9 +98,11 @@ describe.skipIf(!sandbox.ok)("a run that reaches its cost cap, end to end (the a
     const pulls = github.pulls.filter((p) => p.repository === sampleRepository.fullName);
     expect(pulls).toHaveLength(1);
     expect(pulls[0]).toMatchObject({ head: branch, draft: true });
+    // The pull request names the cap and the way on too.
     expect(pulls[0]?.body).toContain(
-      "**Incomplete.** The agent stopped before it finished: the budget ran out.",
+      "**Incomplete.** The agent stopped before it finished: the budget ran out — Stopped before a model call",
     );
+    expect(pulls[0]?.body).toContain(`of $${cap} has $`);
     expect(run).toMatchObject({ state: "succeeded", pullRequest: pulls[0]?.number });
   }, 180_000);
 });

@@ -120,6 +120,8 @@ export interface DevelopmentResult extends Record<string, unknown> {
   remaining: string;
   /** When incomplete: the section the pull request's body opens with (what remains, how to continue). */
   incomplete_note: string;
+  /** The limit's own words when the agent stopped at one (the budget: which cap and how to go on). */
+  stop_detail: string;
   /** The checks the app ran after the model finished, in words for the pull request. */
   checks: string;
   checks_passed: boolean;
@@ -254,8 +256,9 @@ export async function runDevelopmentAgent(
     const incomplete = loop.stop !== "end_turn";
     const remaining = incomplete ? loop.remaining?.trim() || remainingUnknown : "";
     // At a limit the model's last words are mid-work ("now I'll edit b.ts"): its wrap-up says more.
+    const stopDetail = loop.budgetMessage ?? "";
     const summary = incomplete
-      ? `${loop.remaining?.trim() || loop.summary}\n\nThe agent stopped before it finished: ${stopReason(loop.stop)}${loop.budgetMessage ? ` (${loop.budgetMessage})` : ""}. \`/revise continue\` picks the work up on this branch.`
+      ? `${loop.remaining?.trim() || loop.summary}\n\nThe agent stopped before it finished: ${stopReason(loop.stop, stopDetail)}. \`/revise continue\` picks the work up on this branch.`
       : loop.summary;
     const checksPassed = progress.checks.every((c) => c.passed);
     const { commit } = await workspace.commitAndPush(
@@ -271,7 +274,10 @@ export async function runDevelopmentAgent(
       draft: incomplete || !checksPassed,
       incomplete,
       remaining,
-      incomplete_note: incomplete ? incompletePullRequestNote({ stop: loop.stop, remaining }) : "",
+      stop_detail: stopDetail,
+      incomplete_note: incomplete
+        ? incompletePullRequestNote({ stop: loop.stop, remaining, detail: stopDetail })
+        : "",
       checks: checkSummary(progress.checks),
       checks_passed: checksPassed,
       stop: loop.stop,

@@ -11,9 +11,10 @@ const stopWords: Record<string, string> = {
   budget: "the budget ran out",
 };
 
-/** Why the agent stopped, in words ("it reached its turn limit"). */
-export function stopReason(stop: string): string {
-  return stopWords[stop] ?? `it stopped (${stop})`;
+/** Why the agent stopped, in words ("it reached its turn limit"), with the limit's own words when given. */
+export function stopReason(stop: string, detail = ""): string {
+  const reason = stopWords[stop] ?? `it stopped (${stop})`;
+  return detail.trim() ? `${reason} — ${detail.trim().replace(/\.$/, "")}` : reason;
 }
 
 /** The question the model answers when a turn or time limit stops it (see the agent loop's `wrapUp`). */
@@ -34,6 +35,7 @@ const incompleteOutputsSchema = z.object({
   branch: z.string().min(1),
   stop: z.string(),
   remaining: z.string().default(""),
+  stop_detail: z.string().default(""),
 });
 
 export interface IncompleteWork {
@@ -42,6 +44,8 @@ export interface IncompleteWork {
   branch: string;
   stop: string;
   remaining: string;
+  /** The limit's own words when it has them: for the budget, which cap, how much, and how to go on. */
+  detail: string;
 }
 
 /** The last agent step of a run that finished its part but stopped at a limit; undefined when none did. */
@@ -52,7 +56,10 @@ export function incompleteWorkOf(
   for (const step of stepRuns) {
     if (step.kind !== "agent" || step.phase !== "main" || step.status !== "succeeded") continue;
     const outputs = incompleteOutputsSchema.safeParse(step.outputs);
-    if (outputs.success) found = { step: step.stepName, ...outputs.data };
+    if (outputs.success) {
+      const { stop_detail: detail, ...rest } = outputs.data;
+      found = { step: step.stepName, ...rest, detail };
+    }
   }
   return found;
 }
@@ -61,10 +68,12 @@ const continueHint =
   "Comment `/revise continue [notes]` on the pull request to pick the work up on its branch.";
 
 /** The section the body of a draft pull request of unfinished work opens with. */
-export function incompletePullRequestNote(work: Pick<IncompleteWork, "stop" | "remaining">): string {
+export function incompletePullRequestNote(
+  work: Pick<IncompleteWork, "stop" | "remaining"> & { detail?: string },
+): string {
   return [
     `> [!WARNING]`,
-    `> **Incomplete.** The agent stopped before it finished: ${stopReason(work.stop)}. This draft holds the work so far.`,
+    `> **Incomplete.** The agent stopped before it finished: ${stopReason(work.stop, work.detail)}. This draft holds the work so far.`,
     "",
     "## What remains",
     "",
@@ -80,7 +89,7 @@ export function incompletePullRequestNote(work: Pick<IncompleteWork, "stop" | "r
 export function incompleteProgressLines(work: IncompleteWork): string[] {
   const remaining = (work.remaining.trim() || remainingUnknown).split("\n").map((line) => `> ${line}`);
   return [
-    `**Incomplete:** \`${work.step}\` stopped before the work was done (${stopReason(work.stop)}); the pull request is a draft with the work so far on \`${work.branch}\`.`,
+    `**Incomplete:** \`${work.step}\` stopped before the work was done (${stopReason(work.stop, work.detail)}); the pull request is a draft with the work so far on \`${work.branch}\`.`,
     "",
     "What remains:",
     ...remaining,
