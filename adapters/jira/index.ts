@@ -69,7 +69,16 @@ export function jiraTaskManagement(options: JiraAdapterOptions): JiraTaskManagem
     async get_task({ task_key }, ctx) {
       const key = checkedKey(task_key);
       const repoField = settings.custom_fields.repo_url;
-      const fields = ["summary", "description", "status", "assignee", "issuetype", "labels", "comment"];
+      const fields = [
+        "summary",
+        "description",
+        "status",
+        "assignee",
+        "issuetype",
+        "labels",
+        "comment",
+        "project",
+      ];
       const issue = await readIssue(key, repoField ? [...fields, repoField] : fields, ctx.signal);
       const f = issue.fields;
       const task: Task = {
@@ -81,6 +90,7 @@ export function jiraTaskManagement(options: JiraAdapterOptions): JiraTaskManagem
         url: browse(issue.key),
         labels: f.labels ?? [],
         assignee: f.assignee?.displayName ?? null,
+        project: f.project?.key ?? null,
         repository: repoField ? fieldText(f[repoField]) : null,
         comments: (f.comment?.comments ?? []).map((c) => ({
           author: c.author?.displayName ?? null,

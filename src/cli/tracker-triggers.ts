@@ -1,6 +1,7 @@
 import { jiraConfigSchema } from "../../adapters/jira/config.ts";
 import { linearConfigSchema } from "../../adapters/linear/config.ts";
 import { resolvePluginAdapters } from "../../adapters/registry.ts";
+import { ticketRepository } from "../../adapters/tracker-triggers.ts";
 import { type JiraTriggerSettings, jiraWebhookEndpoint } from "../../handlers/jira/webhook.ts";
 import { type LinearTriggerSettings, linearWebhookEndpoint } from "../../handlers/linear/webhook.ts";
 import type { TrackerHandlerDeps } from "../../handlers/tracker-webhook.ts";
@@ -64,7 +65,18 @@ export async function ticketAccess(
     log,
   });
   if (!adapters.task_management) throw new Error("the task_management plugin resolved to no adapter");
-  return { source: trackers.source, tasks: adapters.task_management };
+  const { triggers } = trackers.settings;
+  return {
+    source: trackers.source,
+    tasks: adapters.task_management,
+    repositoryOf: (task) =>
+      ticketRepository(triggers, {
+        // A key is its project's (Jira) or team's (Linear) key, a dash and a number.
+        project: task.project ?? task.key.replace(/-\d+$/, ""),
+        named: task.repository,
+        description: task.description,
+      }),
+  };
 }
 
 /** POST /api/jira/webhooks or /api/linear/webhooks, for the configured tracker. */

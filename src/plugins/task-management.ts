@@ -12,6 +12,11 @@ export const taskSchema = z.object({
   labels: z.array(z.string()).default([]),
   // Optional rather than defaulted: trackers that have no such thing (a GitHub snapshot) leave them out.
   assignee: z.string().nullable().optional().describe("The assignee's display name, when there is one."),
+  project: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("The project (Jira) or team (Linear) the task belongs to, by key: ABC, ENG."),
   repository: z
     .string()
     .nullable()

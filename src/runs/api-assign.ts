@@ -1,17 +1,22 @@
+import { isUserFacingError } from "../errors.ts";
+import { taskSchema } from "../plugins/task-management.ts";
 import { audit } from "./audit.ts";
 import { type ChatAnswer, installationOf, startIssueImplement } from "./chat-request.ts";
 import type { TriggerProcessingDeps } from "./process-trigger.ts";
+import { startTicketImplement } from "./tracker-request.ts";
 import type { TriggerEvent } from "./trigger-event.ts";
 
 type ApiAssign = Extract<TriggerEvent, { kind: "api_assign" }>;
+type GithubIssue = Extract<ApiAssign["task"], { kind: "github_issue" }>;
+type TrackerTicket = Extract<ApiAssign["task"], { kind: "tracker_ticket" }>;
 
 /** The audit action that holds an API request's outcome: the request waits for it. */
 export const apiAnsweredAction = "api.answered";
 
 /**
- * A task assigned over the API: the default workflow on the GitHub issue, as its label would start it
- * (a repeat while the task's run is active joins that run). Safe to repeat for one delivery: the run is
- * made once and the outcome recorded once.
+ * A task assigned over the API: the default workflow on the GitHub issue, or on the tracker's ticket, as
+ * its label (or its trigger status) would start it (a repeat while the task's run is active joins that
+ * run). Safe to repeat for one delivery: the run is made once and the outcome recorded once.
  */
 export async function processApiAssign(
   deps: TriggerProcessingDeps,
@@ -25,41 +30,124 @@ export async function processApiAssign(
     .where("action", "=", apiAnsweredAction)
     .executeTakeFirst();
   if (answered) return;
-  const answer = await decide(deps, deliveryId, event);
-  const { owner, name } = event.task.repository;
+  const { task } = event;
+  const answer =
+    task.kind === "github_issue"
+      ? await assignIssue(deps, deliveryId, event, task)
+      : await assignTicket(deps, deliveryId, event, task);
   deps.log.info({ deliveryId, requester: event.requester, outcome: answer.outcome }, "API task answered");
   await audit(deps.db, {
     actor: `api:${event.requester}`,
     action: apiAnsweredAction,
-    repository: `${owner}/${name}`,
-    target: `issue#${event.task.number}`,
+    repository: answer.repository ?? null,
+    target: task.kind === "github_issue" ? `issue#${task.number}` : task.key,
     runId: answer.runId ?? null,
     deliveryId,
     details: { outcome: answer.outcome, text: answer.text },
   });
 }
 
-async function decide(
+type Answer = ChatAnswer & { repository?: string };
+
+/** No GitHub account stands behind a token: the run's actor names the token (id 0: not a GitHub id). */
+const tokenActor = (event: ApiAssign) => ({ login: `api:${event.requester}`, id: 0 });
+
+async function assignIssue(
   deps: TriggerProcessingDeps,
   deliveryId: string,
   event: ApiAssign,
-): Promise<ChatAnswer> {
-  const { repository, number } = event.task;
+  issue: GithubIssue,
+): Promise<Answer> {
+  const { repository, number } = issue;
+  const fullName = `${repository.owner}/${repository.name}`;
   const installationId = await installationOf(await deps.github.appClient(), repository);
   if (installationId === undefined) {
     return {
       outcome: "not_installed",
-      text: `${deps.config.system.name} is not installed on ${repository.owner}/${repository.name}, or there is no such repository: install the GitHub App there first.`,
+      repository: fullName,
+      text: `${deps.config.system.name} is not installed on ${fullName}, or there is no such repository: install the GitHub App there first.`,
     };
   }
-  return await startIssueImplement(deps, deliveryId, {
+  const answer = await startIssueImplement(deps, deliveryId, {
     github: await deps.github.client(installationId),
     installationId,
     repository,
     number,
     event: "api.assign_to_agent",
-    // No GitHub account stands behind a token: the run's actor names the token (id 0: not a GitHub id).
-    actor: { login: `api:${event.requester}`, id: 0 },
+    actor: tokenActor(event),
     forWhom: `the API token "${event.requester}"`,
   });
+  return { ...answer, repository: fullName };
+}
+
+/**
+ * A Jira or Linear key: the configured tracker reads the ticket, its `triggers` map it to a repository
+ * (as its webhook would), and the ticket's run starts as a move to the trigger status starts it.
+ */
+async function assignTicket(
+  deps: TriggerProcessingDeps,
+  deliveryId: string,
+  event: ApiAssign,
+  ticket: TrackerTicket,
+): Promise<Answer> {
+  const { tickets } = deps;
+  if (!tickets) {
+    return {
+      outcome: "no_tracker",
+      text: `${ticket.key} is a tracker key, but no tracker starts work here: configure Jira or Linear as the task_management plugin, with triggers, or assign a GitHub issue (owner/repo#12)`,
+    };
+  }
+  let task: ReturnType<typeof taskSchema.parse>;
+  try {
+    task = taskSchema.parse(
+      await tickets.tasks.get_task(
+        { task_key: ticket.key },
+        {
+          runId: "intake",
+          stepName: "assign",
+          idempotencyKey: `assign:${deliveryId}`,
+          leaseEpoch: 0,
+          signal: AbortSignal.timeout(30_000),
+          log: deps.log,
+        },
+      ),
+    );
+  } catch (error) {
+    // The adapters report a missing ticket as <vendor>_not_found; anything else is retried by the queue.
+    if (isUserFacingError(error) && error.code.endsWith("_not_found"))
+      return {
+        outcome: "not_found",
+        text: `There is no ${tickets.source} ticket ${ticket.key}: ${error.message}`,
+      };
+    throw error;
+  }
+  const target = tickets.repositoryOf(task);
+  if ("refused" in target) {
+    return {
+      outcome: "unmapped",
+      text: `${task.key} starts no work: ${target.refused} (triggers in the ${tickets.source} plugin's configuration)`,
+    };
+  }
+  const [owner = "", name = ""] = target.repository.split("/");
+  const decision = await startTicketImplement(
+    deps,
+    tickets,
+    deliveryId,
+    {
+      kind: "tracker_implement",
+      source: tickets.source,
+      event: "api.assign_to_agent",
+      ticket: { key: task.key, url: task.url },
+      repository: { owner, name },
+      mover: { id: null, name: null, login: null },
+      reason: "assigned over the API",
+    },
+    tokenActor(event),
+  );
+  return {
+    outcome: decision.outcome,
+    repository: target.repository,
+    ...(decision.runId ? { runId: decision.runId } : {}),
+    text: decision.text ?? `${task.key} was assigned to the agent: run ${decision.runId ?? "(none)"}`,
+  };
 }

@@ -17,7 +17,7 @@ type TrackerImplement = Extract<TriggerEvent, { kind: "tracker_implement" }>;
 /** The audit action that marks a tracker trigger as decided: a retried job says nothing twice. */
 export const trackerAnsweredAction = "tracker.answered";
 
-interface Decision {
+export interface Decision {
   outcome: string;
   runId?: string;
   /** Said on the ticket; nothing when the run's own reporting speaks for it. */
@@ -43,7 +43,7 @@ export async function processTrackerImplement(
     .executeTakeFirst();
   if (answered) return;
   const tickets = ticketsOf(deps, event.source);
-  const decision = await decide(deps, tickets, deliveryId, event);
+  const decision = await startTicketImplement(deps, tickets, deliveryId, event);
   if (decision.text) {
     await postTicketComment(
       tickets,
@@ -77,11 +77,16 @@ export function ticketsOf(deps: TriggerProcessingDeps, source: string): TicketAc
   return deps.tickets;
 }
 
-async function decide(
+/**
+ * The default workflow on a ticket, once: its repository's installation, the mover's permission (unless
+ * the asker is already known: an API token's write scope), the ticket as of the delivery, the run.
+ */
+export async function startTicketImplement(
   deps: TriggerProcessingDeps,
   tickets: TicketAccess,
   deliveryId: string,
   event: TrackerImplement,
+  asker?: RunTrigger["actor"],
 ): Promise<Decision> {
   const name = deps.config.system.name;
   const { owner, name: repo } = event.repository;
@@ -95,7 +100,9 @@ async function decide(
   }
   const github = await deps.github.client(installationId);
   let actor: RunTrigger["actor"];
-  if (event.mover.login) {
+  if (asker) {
+    actor = asker;
+  } else if (event.mover.login) {
     // Asked of GitHub now, as for a label: the mapping says who the person is, never what they may do.
     const decision = await authorizeActor(github, event.repository, {
       login: event.mover.login,

@@ -78,16 +78,21 @@ export const triggerEventSchema = z.discriminatedUnion("kind", [
   /**
    * A task to implement, asked for over the API (`POST /api/v1/task/{id}/assign-to-agent`). The token's
    * `write` scope is the permission: no GitHub login stands behind it, so none is asked about. The
-   * intake worker finds the installation, reads the issue and starts the default workflow exactly as
-   * its label would; the outcome is audited (`api.answered`) for the waiting request to read.
+   * intake worker finds the installation, reads the issue (or the tracker's ticket) and starts the
+   * default workflow exactly as its label (or its trigger status) would; the outcome is audited
+   * (`api.answered`) for the waiting request to read.
    */
   z.object({
     kind: z.literal("api_assign"),
-    task: z.object({
-      kind: z.literal("github_issue"),
-      repository: z.object({ owner: z.string().min(1), name: z.string().min(1) }),
-      number: z.int().positive(),
-    }),
+    task: z.discriminatedUnion("kind", [
+      z.object({
+        kind: z.literal("github_issue"),
+        repository: z.object({ owner: z.string().min(1), name: z.string().min(1) }),
+        number: z.int().positive(),
+      }),
+      /** A Jira or Linear key: read through the configured tracker, which maps it to its repository. */
+      z.object({ kind: z.literal("tracker_ticket"), key: z.string().min(1) }),
+    ]),
     /** The token's name, for the audit log and the run's actor (`api:<name>`). */
     requester: z.string().min(1),
   }),

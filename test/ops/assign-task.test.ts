@@ -82,13 +82,13 @@ describe("POST /api/v1/task/{id}/assign-to-agent", () => {
     expect(runs).toHaveLength(1);
   });
 
-  it("answers 404 for an issue that does not exist and 422 for a tracker key", async () => {
+  it("answers 404 for an issue that does not exist and 422 for a tracker key with no tracker", async () => {
     const missing = await assign(`${repository}#404`, writer);
     expect(missing.status).toBe(404);
     expect(missing.body.error).toContain("There is no issue #404");
     const tracker = await assign("PROJ-123", writer);
     expect(tracker.status).toBe(422);
-    expect(tracker.body.error).toContain("PROJ-123 is a tracker key");
+    expect(tracker.body.error).toContain("PROJ-123 is a tracker key, but no tracker starts work here");
   });
 
   it("refuses bad input (400 with the field), a missing or wrong token (401), a read token (403) and a flood (429)", async () => {

@@ -40,7 +40,8 @@ const assignedSchema = z
 const assign = createRoute({
   method: "post",
   path: "/task/{id}/assign-to-agent",
-  summary: "Start the default workflow (implement-issue) on a task, through the same intake as a webhook",
+  summary:
+    "Start the default workflow (implement-issue) on a GitHub issue or a Jira/Linear ticket, through the same intake as a webhook",
   security: [{ Bearer: [] }],
   middleware: [requireScope("write")] as const,
   request: { params: taskParam },
@@ -55,11 +56,12 @@ const assign = createRoute({
       content: { "application/json": { schema: assignedSchema } },
     },
     404: {
-      description: "No such issue, or the app is not installed there",
+      description: "No such issue or ticket, or the app is not installed on its repository",
       content: { "application/json": { schema: apiErrorSchema } },
     },
     422: {
-      description: "A task no run can be made of",
+      description:
+        "A task no run can be made of: a pull request, a tracker key with no tracker configured, a ticket whose project maps to no repository",
       content: { "application/json": { schema: apiErrorSchema } },
     },
     ...errorResponses,
@@ -68,50 +70,36 @@ const assign = createRoute({
 
 export function taskRoutes(app: OpenAPIHono<ApiEnv>, deps: TaskRoutesDeps) {
   app.openapi(assign, async (c) => {
-    const task = parseTaskRef(c.req.valid("param").id) as TaskRef;
-    switch (task.kind) {
-      case "tracker_key":
-        return c.json(
-          {
-            error: `${task.key} is a tracker key: this installation starts work from GitHub issues (owner/repo#12); configure the Jira or Linear intake to assign tracker tasks`,
-          },
-          422,
-        );
-      case "github_issue": {
-        const deliveryId = `api:${randomUUID()}`;
-        await acceptTriggerEvent(
-          deps,
-          {
-            id: deliveryId,
-            source: "api",
-            event: "task.assign_to_agent",
-            installationId: null,
-            repository: `${task.owner}/${task.name}`,
-          },
-          {
-            kind: "api_assign",
-            task: {
-              kind: "github_issue",
-              repository: { owner: task.owner, name: task.name },
-              number: task.number,
-            },
-            requester: c.var.caller.name,
-          },
-        );
-        const answer = await waitForIntakeAnswer(deps.db, deliveryId, deps.answerWaitMs ?? 10_000);
-        if (!answer) return c.json({ outcome: "pending" as const, runId: null, deliveryId }, 202);
-        switch (answer.outcome) {
-          case "queued":
-            return c.json({ outcome: "queued" as const, runId: answer.runId, deliveryId }, 201);
-          case "already_active":
-            return c.json({ outcome: "already_active" as const, runId: answer.runId, deliveryId }, 200);
-          case "not_found":
-          case "not_installed":
-            return c.json({ error: answer.text }, 404);
-          default:
-            return c.json({ error: answer.text }, 422);
-        }
-      }
+    const ref = parseTaskRef(c.req.valid("param").id) as TaskRef;
+    const deliveryId = `api:${randomUUID()}`;
+    // A tracker key names no repository yet: the intake worker reads the ticket and its project's mapping.
+    const task =
+      ref.kind === "github_issue"
+        ? { kind: ref.kind, repository: { owner: ref.owner, name: ref.name }, number: ref.number }
+        : { kind: "tracker_ticket" as const, key: ref.key };
+    await acceptTriggerEvent(
+      deps,
+      {
+        id: deliveryId,
+        source: "api",
+        event: "task.assign_to_agent",
+        installationId: null,
+        repository: ref.kind === "github_issue" ? `${ref.owner}/${ref.name}` : null,
+      },
+      { kind: "api_assign", task, requester: c.var.caller.name },
+    );
+    const answer = await waitForIntakeAnswer(deps.db, deliveryId, deps.answerWaitMs ?? 10_000);
+    if (!answer) return c.json({ outcome: "pending" as const, runId: null, deliveryId }, 202);
+    switch (answer.outcome) {
+      case "queued":
+        return c.json({ outcome: "queued" as const, runId: answer.runId, deliveryId }, 201);
+      case "already_active":
+        return c.json({ outcome: "already_active" as const, runId: answer.runId, deliveryId }, 200);
+      case "not_found":
+      case "not_installed":
+        return c.json({ error: answer.text }, 404);
+      default:
+        return c.json({ error: answer.text }, 422);
     }
   });
 }

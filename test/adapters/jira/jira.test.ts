@@ -33,7 +33,9 @@ describe("Jira task management", () => {
     const scope = nock(site)
       .matchHeader("authorization", basic)
       .get("/rest/api/3/issue/KAN-3")
-      .query({ fields: "summary,description,status,assignee,issuetype,labels,comment,customfield_10042" })
+      .query({
+        fields: "summary,description,status,assignee,issuetype,labels,comment,project,customfield_10042",
+      })
       .reply(200, fixture("issue.cloud.json"));
     const jira = jiraTaskManagement({ settings: cloudSettings() });
     const task = await jira.get_task({ task_key: "KAN-3" }, callContext());
@@ -46,6 +48,7 @@ describe("Jira task management", () => {
       url: `${site}/browse/KAN-3`,
       labels: [],
       assignee: "Mia Krystof",
+      project: "KAN",
       repository: "https://github.com/octo-org/shop",
       comments: [
         {
@@ -62,7 +65,7 @@ describe("Jira task management", () => {
     const scope = nock(dataCenter)
       .matchHeader("authorization", "Bearer dc-pat-for-tests")
       .get("/rest/api/2/issue/KAN-3")
-      .query({ fields: "summary,description,status,assignee,issuetype,labels,comment" })
+      .query({ fields: "summary,description,status,assignee,issuetype,labels,comment,project" })
       .reply(200, fixture("issue.data-center.json"));
     const jira = jiraTaskManagement({ settings: dcSettings() });
     const task = await jira.get_task({ task_key: "KAN-3" }, callContext());
