@@ -1,6 +1,6 @@
 import { isUserFacingError } from "../errors.ts";
 import { taskSchema } from "../plugins/task-management.ts";
-import { audit } from "./audit.ts";
+import { audit, isRecorded } from "./audit.ts";
 import { type ChatAnswer, installationOf, startIssueImplement } from "./chat-request.ts";
 import type { TriggerProcessingDeps } from "./process-trigger.ts";
 import { startTicketImplement } from "./tracker-request.ts";
@@ -23,13 +23,7 @@ export async function processApiAssign(
   deliveryId: string,
   event: ApiAssign,
 ): Promise<void> {
-  const answered = await deps.db
-    .selectFrom("audit_log")
-    .select("id")
-    .where("delivery_id", "=", deliveryId)
-    .where("action", "=", apiAnsweredAction)
-    .executeTakeFirst();
-  if (answered) return;
+  if (await isRecorded(deps.db, deliveryId, apiAnsweredAction)) return;
   const { task } = event;
   const answer =
     task.kind === "github_issue"

@@ -2,7 +2,7 @@ import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { isUserFacingError } from "../errors.ts";
 import { apiAnsweredAction } from "./api-assign.ts";
-import { audit } from "./audit.ts";
+import { audit, isRecorded } from "./audit.ts";
 import { type ChatAnswer, installationOf } from "./chat-request.ts";
 import { acceptRunRequest } from "./intake.ts";
 import { effectiveRepoConfig, type TriggerProcessingDeps } from "./process-trigger.ts";
@@ -31,13 +31,7 @@ export async function processApiProject(
   deliveryId: string,
   event: ApiProject,
 ): Promise<void> {
-  const answered = await deps.db
-    .selectFrom("audit_log")
-    .select("id")
-    .where("delivery_id", "=", deliveryId)
-    .where("action", "=", apiAnsweredAction)
-    .executeTakeFirst();
-  if (answered) return;
+  if (await isRecorded(deps.db, deliveryId, apiAnsweredAction)) return;
   const answer = await decide(deps, deliveryId, event);
   const { owner, name } = event.repository;
   deps.log.info({ deliveryId, requester: event.requester, outcome: answer.outcome }, "API project answered");

@@ -27,3 +27,17 @@ export async function audit(db: Kysely<Database>, entry: AuditEntry): Promise<vo
     })
     .execute();
 }
+
+/**
+ * Whether the delivery already has an entry of `action`: the mark a retried intake job finds when its
+ * answer was given, so it says nothing twice.
+ */
+export async function isRecorded(db: Kysely<Database>, deliveryId: string, action: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("audit_log")
+    .select("id")
+    .where("delivery_id", "=", deliveryId)
+    .where("action", "=", action)
+    .executeTakeFirst();
+  return row !== undefined;
+}

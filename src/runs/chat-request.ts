@@ -1,7 +1,7 @@
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { isUserFacingError } from "../errors.ts";
-import { audit } from "./audit.ts";
+import { audit, isRecorded } from "./audit.ts";
 import { authorizeActor } from "./authorize.ts";
 import { acceptRunRequest } from "./intake.ts";
 import { asApproved, effectiveRepoConfig, type TriggerProcessingDeps } from "./process-trigger.ts";
@@ -39,13 +39,7 @@ export async function processChatRequest(
   deliveryId: string,
   event: ChatImplement,
 ): Promise<void> {
-  const answered = await deps.db
-    .selectFrom("audit_log")
-    .select("id")
-    .where("delivery_id", "=", deliveryId)
-    .where("action", "=", "chat.answered")
-    .executeTakeFirst();
-  if (answered) return;
+  if (await isRecorded(deps.db, deliveryId, "chat.answered")) return;
   const answer = await decide(deps, deliveryId, event);
   deps.log.info({ deliveryId, requester: event.requester, outcome: answer.outcome }, "chat request answered");
   if (deps.chatReplies) {

@@ -12,7 +12,7 @@ import type { GithubAccess } from "../plugins/github-access.ts";
 import type { IssueThread, ThreadRef } from "../plugins/issue-thread.ts";
 import type { TicketAccess } from "../plugins/ticket-access.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
-import { audit } from "./audit.ts";
+import { audit, isRecorded } from "./audit.ts";
 import { authorizeActor } from "./authorize.ts";
 import { readCheckFailures } from "./check-failures.ts";
 import { type BudgetCommands, cancelCommand, statusCommand } from "./commands.ts";
@@ -82,13 +82,7 @@ export async function processTriggerEvent(
     }
   };
   const target = `${trigger.target.kind}#${trigger.target.number}`;
-  const saidBefore = async (action: string) =>
-    (await deps.db
-      .selectFrom("audit_log")
-      .select("id")
-      .where("delivery_id", "=", deliveryId)
-      .where("action", "=", action)
-      .executeTakeFirst()) !== undefined;
+  const saidBefore = (action: string) => isRecorded(deps.db, deliveryId, action);
 
   // Failed checks on the app's own pull request are no person's request: there is nobody to authorize.
   const decision =

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isUserFacingError } from "../errors.ts";
-import { audit } from "./audit.ts";
+import { audit, isRecorded } from "./audit.ts";
 import { authorizeActor } from "./authorize.ts";
 import { cancelCommand, statusCommand } from "./commands.ts";
 import { acceptRunRequest } from "./intake.ts";
@@ -26,13 +26,7 @@ export async function processTrackerCommand(
   event: TrackerCommand,
 ): Promise<void> {
   const action = `tracker.command.${event.command.name}`;
-  const said = await deps.db
-    .selectFrom("audit_log")
-    .select("id")
-    .where("delivery_id", "=", deliveryId)
-    .where("action", "=", action)
-    .executeTakeFirst();
-  if (said) return;
+  if (await isRecorded(deps.db, deliveryId, action)) return;
   const tickets = ticketsOf(deps, event.source);
   const context = {
     runId: "intake",

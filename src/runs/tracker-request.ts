@@ -1,7 +1,7 @@
 import { isUserFacingError } from "../errors.ts";
 import { type Task, taskSchema } from "../plugins/task-management.ts";
 import type { TicketAccess } from "../plugins/ticket-access.ts";
-import { audit } from "./audit.ts";
+import { audit, isRecorded } from "./audit.ts";
 import { authorizeActor } from "./authorize.ts";
 import { installationOf } from "./chat-request.ts";
 import { acceptRunRequest } from "./intake.ts";
@@ -35,13 +35,7 @@ export async function processTrackerImplement(
   deliveryId: string,
   event: TrackerImplement,
 ): Promise<void> {
-  const answered = await deps.db
-    .selectFrom("audit_log")
-    .select("id")
-    .where("delivery_id", "=", deliveryId)
-    .where("action", "=", trackerAnsweredAction)
-    .executeTakeFirst();
-  if (answered) return;
+  if (await isRecorded(deps.db, deliveryId, trackerAnsweredAction)) return;
   const tickets = ticketsOf(deps, event.source);
   const decision = await startTicketImplement(deps, tickets, deliveryId, event);
   if (decision.text) {

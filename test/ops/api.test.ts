@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertRun } from "../../src/engine/run-store.ts";
 import { budgetsOverviewSchema } from "../../src/ops/budgets-overview.ts";
-import { writeApiTestConfig } from "../support/api-config.ts";
+import { callApi, writeApiTestConfig } from "../support/api-config.ts";
 import { startTestApp, type TestApp } from "../support/app-harness.ts";
 import { implementRunId, seedRuns } from "./seed-runs.ts";
 
@@ -21,23 +21,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(method: string, route: string, token?: string, body?: unknown) {
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(`${app.url}/api/v1${route}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields of its own answer
-    body: (text ? JSON.parse(text) : null) as any,
-  };
-}
+const call = (method: string, route: string, token?: string, body?: unknown) =>
+  callApi(app.url, method, route, token, body);
 
 async function newToken(name: string, scopes: string[]): Promise<string> {
   const created = await call("POST", "/tokens", operator, { name, scopes });

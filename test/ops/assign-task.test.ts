@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeApiTestConfig } from "../support/api-config.ts";
+import { callApi, writeApiTestConfig } from "../support/api-config.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 
 const operator = "operator-token-0123456789abcdef";
@@ -32,18 +32,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(method: string, route: string, token?: string, body?: unknown) {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(`${app.url}/api/v1${route}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields of its own answer
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as any };
-}
+const call = (method: string, route: string, token?: string, body?: unknown) =>
+  callApi(app.url, method, route, token, body);
 
 async function newToken(name: string, scopes: string[]): Promise<string> {
   return (await call("POST", "/tokens", operator, { name, scopes })).body.token as string;

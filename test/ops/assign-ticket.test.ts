@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import nock from "nock";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FakeLinear } from "../../demo/stand-ins/fake-linear.ts";
-import { writeApiTestConfig } from "../support/api-config.ts";
+import { callApi, writeApiTestConfig } from "../support/api-config.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import { fakeJiraIssue, jiraFixture } from "../support/fake-jira.ts";
 
@@ -29,18 +29,8 @@ async function startApp(prefix: string, plugin: string[], env: Record<string, st
   return { app, dir, writer: created.body.token as string };
 }
 
-async function call(app: TestApp, method: string, route: string, token: string, body?: unknown) {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(`${app.url}/api/v1${route}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields of its own answer
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as any };
-}
+const call = (app: TestApp, method: string, route: string, token: string, body?: unknown) =>
+  callApi(app.url, method, route, token, body);
 
 const assign = (app: TestApp, key: string, token: string) =>
   call(app, "POST", `/task/${encodeURIComponent(key)}/assign-to-agent`, token);

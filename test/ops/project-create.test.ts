@@ -12,6 +12,7 @@ import {
 } from "../../demo/stand-ins/scripted-anthropic/server.ts";
 import { waitFor } from "../../demo/wait-for.ts";
 import { repoRoot } from "../../src/cli/runtime.ts";
+import { callApi } from "../support/api-config.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
 
@@ -110,24 +111,13 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-async function call(
+const call = (
   method: string,
   route: string,
   token?: string,
   body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const all: Record<string, string> = { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
-  if (body !== undefined) all["content-type"] = "application/json";
-  const response = await fetch(`${app.url}/api/v1${route}`, {
-    method,
-    headers: all,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields of its own answer
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as any };
-}
+  headers?: Record<string, string>,
+) => callApi(app.url, method, route, token, body, headers);
 
 async function newToken(name: string, scopes: string[]): Promise<string> {
   return (await call("POST", "/tokens", operator, { name, scopes })).body.token as string;

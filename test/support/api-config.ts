@@ -26,3 +26,31 @@ export function writeApiTestConfig(
   );
   return { dir, config };
 }
+
+/**
+ * One request to the app's API (`/api/v1` + route) with a bearer token and a JSON body (a string body is
+ * sent as it is, for bad-JSON tests); the answer parsed, for each test to read the fields of its own.
+ */
+export async function callApi(
+  url: string,
+  method: string,
+  route: string,
+  token?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const all: Record<string, string> = { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  if (body !== undefined) all["content-type"] = "application/json";
+  const response = await fetch(`${url}/api/v1${route}`, {
+    method,
+    headers: all,
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields of its own answer
+    body: (text ? JSON.parse(text) : null) as any,
+  };
+}
