@@ -50,6 +50,8 @@ export async function runTicketEndToEnd(options: {
   deliver: (appUrl: string) => Promise<Response>;
   taskKey: string;
   cleanup: (stop: () => Promise<void>) => void;
+  /** Operator tokens for the API (`AI_DEV_API_TOKENS`), for a delivery that goes through it. */
+  apiTokens?: string[];
 }): Promise<TicketRun> {
   const root = mkdtempSync(path.join(os.tmpdir(), "ai-dev-e2e-ticket-"));
   createBareRepository(root, sampleRepository.bareName, sampleRepository.files);
@@ -106,6 +108,7 @@ export async function runTicketEndToEnd(options: {
   );
   app = await startTestApp({
     worker: true,
+    ...(options.apiTokens ? { apiTokens: options.apiTokens } : {}),
     env: {
       AI_DEV_CONFIG: config,
       ANTHROPIC_BASE_URL: api.url,
@@ -122,7 +125,7 @@ export async function runTicketEndToEnd(options: {
   app.github.installations.set(repository, installationId);
 
   const response = await options.deliver(app.url);
-  if (response.status !== 200) throw new Error(`the webhook answered ${response.status}`);
+  if (!response.ok) throw new Error(`the delivery was answered ${response.status}: ${await response.text()}`);
   const current = app;
   const run = await waitFor(
     async () =>
