@@ -1,4 +1,5 @@
 import { UserFacingError } from "../src/errors.ts";
+
 import { type RateLimitRetryOptions, withRateLimitRetries } from "./rate-limit-retries.ts";
 
 /** What an adapter knows about a failed request, read from its SDK's own error type. */
@@ -53,11 +54,6 @@ export async function vendorCall<T>(
     },
     options,
   );
-}
-
-/** True when the error is the vendor's "not found" as vendorCall reports it. */
-export function isVendorNotFound(error: unknown): boolean {
-  return error instanceof UserFacingError && error.code.endsWith("_not_found");
 }
 
 function vendorError(

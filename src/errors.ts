@@ -17,6 +17,11 @@ export function isUserFacingError(error: unknown): error is UserFacingError {
   return error instanceof UserFacingError;
 }
 
+/** True when the error is a vendor's "not found" as the adapters report it (`<vendor>_not_found`). */
+export function isVendorNotFound(error: unknown): boolean {
+  return error instanceof UserFacingError && error.code.endsWith("_not_found");
+}
+
 /**
  * A step failed after part of its work took effect: a branch was pushed, then an error. `outputs` says
  * what exists (e.g. `{ branch }`), so the run's rollback can undo it like a finished step's. Agents and

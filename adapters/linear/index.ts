@@ -1,6 +1,6 @@
 import { LinearClient, LinearError, LinearErrorType, RatelimitedLinearError } from "@linear/sdk";
 import type { z } from "zod";
-import { UserFacingError } from "../../src/errors.ts";
+import { isVendorNotFound, UserFacingError } from "../../src/errors.ts";
 import type { PluginCallContext } from "../../src/plugins/action-spec.ts";
 import {
   type CreatedTask,
@@ -11,7 +11,7 @@ import {
 } from "../../src/plugins/task-management.ts";
 import { createTaskAction } from "../create-task-action.ts";
 import { idempotentUuid } from "../idempotent-id.ts";
-import { isVendorNotFound, type VendorCallOptions, type VendorFailure, vendorCall } from "../vendor-call.ts";
+import { type VendorCallOptions, type VendorFailure, vendorCall } from "../vendor-call.ts";
 import type { LinearConfig } from "./config.ts";
 import * as q from "./queries.ts";
 import * as s from "./schema.ts";

@@ -1,9 +1,9 @@
-import { isUserFacingError } from "../errors.ts";
-import { taskSchema } from "../plugins/task-management.ts";
+import { isVendorNotFound } from "../errors.ts";
+import type { Task } from "../plugins/task-management.ts";
 import { audit, isRecorded } from "./audit.ts";
 import { type ChatAnswer, installationOf, startIssueImplement } from "./chat-request.ts";
 import type { TriggerProcessingDeps } from "./process-trigger.ts";
-import { startTicketImplement } from "./tracker-request.ts";
+import { readTicket, startTicketImplement } from "./tracker-request.ts";
 import type { TriggerEvent } from "./trigger-event.ts";
 
 type ApiAssign = Extract<TriggerEvent, { kind: "api_assign" }>;
@@ -91,27 +91,15 @@ async function assignTicket(
       text: `${ticket.key} is a tracker key, but no tracker starts work here: configure Jira or Linear as the task_management plugin, with triggers, or assign a GitHub issue (owner/repo#12)`,
     };
   }
-  let task: ReturnType<typeof taskSchema.parse>;
+  let task: Task;
   try {
-    task = taskSchema.parse(
-      await tickets.tasks.get_task(
-        { task_key: ticket.key },
-        {
-          runId: "intake",
-          stepName: "assign",
-          idempotencyKey: `assign:${deliveryId}`,
-          leaseEpoch: 0,
-          signal: AbortSignal.timeout(30_000),
-          log: deps.log,
-        },
-      ),
-    );
+    task = await readTicket(deps, tickets, ticket.key, deliveryId);
   } catch (error) {
-    // The adapters report a missing ticket as <vendor>_not_found; anything else is retried by the queue.
-    if (isUserFacingError(error) && error.code.endsWith("_not_found"))
+    // A missing ticket is an answer; anything else (the tracker down) is retried by the queue.
+    if (isVendorNotFound(error))
       return {
         outcome: "not_found",
-        text: `There is no ${tickets.source} ticket ${ticket.key}: ${error.message}`,
+        text: `There is no ${tickets.source} ticket ${ticket.key}: ${(error as Error).message}`,
       };
     throw error;
   }
@@ -136,7 +124,7 @@ async function assignTicket(
       mover: { id: null, name: null, login: null },
       reason: "assigned over the API",
     },
-    tokenActor(event),
+    { asker: tokenActor(event), task },
   );
   return {
     outcome: decision.outcome,

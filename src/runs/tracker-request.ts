@@ -17,7 +17,7 @@ type TrackerImplement = Extract<TriggerEvent, { kind: "tracker_implement" }>;
 /** The audit action that marks a tracker trigger as decided: a retried job says nothing twice. */
 export const trackerAnsweredAction = "tracker.answered";
 
-export interface Decision {
+interface Decision {
   outcome: string;
   runId?: string;
   /** Said on the ticket; nothing when the run's own reporting speaks for it. */
@@ -71,16 +71,39 @@ export function ticketsOf(deps: TriggerProcessingDeps, source: string): TicketAc
   return deps.tickets;
 }
 
+/** The ticket as the tracker's adapter reads it now, for the intake of one delivery. */
+export async function readTicket(
+  deps: TriggerProcessingDeps,
+  tickets: TicketAccess,
+  key: string,
+  deliveryId: string,
+): Promise<Task> {
+  return taskSchema.parse(
+    await tickets.tasks.get_task(
+      { task_key: key },
+      {
+        runId: "intake",
+        stepName: "snapshot",
+        idempotencyKey: `snapshot:${deliveryId}`,
+        leaseEpoch: 0,
+        signal: AbortSignal.timeout(30_000),
+        log: deps.log,
+      },
+    ),
+  );
+}
+
 /**
  * The default workflow on a ticket, once: its repository's installation, the mover's permission (unless
  * the asker is already known: an API token's write scope), the ticket as of the delivery, the run.
+ * `known` holds what the caller has already: the asker, and the ticket it read to find the repository.
  */
 export async function startTicketImplement(
   deps: TriggerProcessingDeps,
   tickets: TicketAccess,
   deliveryId: string,
   event: TrackerImplement,
-  asker?: RunTrigger["actor"],
+  known: { asker?: RunTrigger["actor"]; task?: Task } = {},
 ): Promise<Decision> {
   const name = deps.config.system.name;
   const { owner, name: repo } = event.repository;
@@ -94,8 +117,8 @@ export async function startTicketImplement(
   }
   const github = await deps.github.client(installationId);
   let actor: RunTrigger["actor"];
-  if (asker) {
-    actor = asker;
+  if (known.asker) {
+    actor = known.asker;
   } else if (event.mover.login) {
     // Asked of GitHub now, as for a label: the mapping says who the person is, never what they may do.
     const decision = await authorizeActor(github, event.repository, {
@@ -124,19 +147,7 @@ export async function startTicketImplement(
   }
   const repository = await readTriggerRepository(github, owner, repo);
   const at = await receivedAt(deps, deliveryId);
-  const task = taskSchema.parse(
-    await tickets.tasks.get_task(
-      { task_key: event.ticket.key },
-      {
-        runId: "intake",
-        stepName: "snapshot",
-        idempotencyKey: `snapshot:${deliveryId}`,
-        leaseEpoch: 0,
-        signal: AbortSignal.timeout(30_000),
-        log: deps.log,
-      },
-    ),
-  );
+  const task = known.task ?? (await readTicket(deps, tickets, event.ticket.key, deliveryId));
   const trigger: RunTrigger = {
     source: event.source,
     deliveryId,
