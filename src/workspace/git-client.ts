@@ -45,6 +45,10 @@ export function gitEnv(token?: string): Record<string, string> {
  * simple-git in `dir` with exactly `env`. simple-git guards GIT_* variables and settings that change
  * which programs git runs; the ones allowed here are the app's own hardening (no global config, hooks
  * to /dev/null, no credential helper), never text from a repository or the model.
+ *
+ * simple-git (4.x, its completion detection) waits 50 ms after a git that wrote nothing to stdout or
+ * stderr before it resolves: on the paths a run waits for, commands are chosen so that git reports
+ * something (`fetch --verbose`, `checkout` without `--quiet`) or replaced by plain file operations.
  */
 export function gitClient(dir: string, env: Record<string, string>): SimpleGit {
   return simpleGit({

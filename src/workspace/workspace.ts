@@ -67,9 +67,11 @@ export interface Workspace {
 
 const runIdPattern = /^[A-Za-z0-9_-]+$/;
 
-async function hasRef(mirror: string, ref: string): Promise<boolean> {
-  const out = await gitClient(mirror, gitEnv()).raw(["for-each-ref", "--format=%(refname)", ref]);
-  return out.trim() === ref;
+/** Which of `refs` the mirror holds, in one git (for-each-ref matches each pattern by its full name). */
+async function existingRefs(mirror: string, refs: readonly string[]): Promise<Set<string>> {
+  const out = await gitClient(mirror, gitEnv()).raw(["for-each-ref", "--format=%(refname)", ...refs]);
+  const found = new Set(out.split("\n").filter(Boolean));
+  return new Set(refs.filter((ref) => found.has(ref)));
 }
 
 async function checkBranchName(mirror: string, branch: string): Promise<void> {
@@ -101,10 +103,13 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
   const dir = path.resolve(input.workspaceDir, "runs", input.runId);
   const mirrorGit = gitClient(mirror, gitEnv());
 
-  const branchExisted = await hasRef(mirror, `refs/remotes/origin/${branch}`);
+  const branchRef = `refs/remotes/origin/${branch}`;
+  const baseRef = `refs/remotes/origin/${baseBranch}`;
+  const refs = await existingRefs(mirror, [branchRef, baseRef]);
+  const branchExisted = refs.has(branchRef);
   const idleDir = path.resolve(input.workspaceDir, "idle", repository.fullName);
-  const start = branchExisted ? `refs/remotes/origin/${branch}` : `refs/remotes/origin/${baseBranch}`;
-  if (!(await hasRef(mirror, start))) {
+  const start = branchExisted ? branchRef : baseRef;
+  if (!refs.has(start)) {
     throw new Error(`${repository.fullName} has no branch ${baseBranch} to start ${branch} from`);
   }
   const { gitDir } = await inTurn(mirror, async () => {
@@ -112,8 +117,8 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
     if (existsSync(dir)) {
       await mirrorGit.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
+      await mirrorGit.raw(["worktree", "prune"]);
     }
-    await mirrorGit.raw(["worktree", "prune"]);
     return await checkOutWorktree({ mirror, idleDir, dir, branch, start });
   });
 

@@ -1,15 +1,20 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gitClient, gitEnv } from "./git-client.ts";
 
 /**
  * A run's worktree, and the checkouts that outlive runs. Checking out a large repository writes every
  * file, which costs far more than fetching the mirror; so when a run ends its worktree is wiped back to
- * a pristine state (`reset --hard`, `clean -ffdx`: no changed, untracked or ignored file of that run is
- * left), detached, and parked under `idle/`, and the next run of that repository moves it to its own
- * directory and checks out its branch, rewriting only the files that differ. Each run still has a
- * worktree of its own that nobody else touches while it runs; only the bytes are reused.
+ * a pristine state (`clean -ffdx` and a forced detach: no changed, untracked or ignored file of that run
+ * is left) and parked under `idle/`, and the next run of that repository moves it to its own directory
+ * and checks out its branch, rewriting only the files that differ. Each run still has a worktree of its
+ * own that nobody else touches while it runs; only the bytes are reused.
+ *
+ * A parked checkout is named after its administrative directory in the mirror (`worktrees/<id>`), which
+ * the app learned before any agent ran: moving it back writes both links of git's worktree layout
+ * (gitrepository-layout(5): the worktree's `.git` file, the admin directory's `gitdir` file) from that
+ * name, exactly what `git worktree move` and `repair` write, and never trusts the `.git` file a run could
+ * have rewritten. Plain renames also spare two git processes on the path every run waits for.
  */
 export const idleWorktreesPerRepository = 2;
 
@@ -20,14 +25,27 @@ export interface CheckedOutWorktree {
   reused: boolean;
 }
 
+const worktreeIdPattern = /^[A-Za-z0-9_.-]+$/;
+
+function adminDirOf(mirror: string, id: string): string {
+  return path.join(mirror, "worktrees", id);
+}
+
 /** The git directory the worktree's `.git` file names, refused unless it lies inside the mirror. */
 function worktreeGitDir(mirror: string, dir: string): string {
   const line = readFileSync(path.join(dir, ".git"), "utf8").trim();
   const gitDir = path.resolve(dir, line.replace(/^gitdir:\s*/, ""));
-  if (!gitDir.startsWith(path.join(mirror, "worktrees") + path.sep)) {
+  if (path.dirname(gitDir) !== path.join(mirror, "worktrees")) {
     throw new Error(`the worktree ${dir} points to ${gitDir}, outside its mirror ${mirror}`);
   }
   return gitDir;
+}
+
+/** Moves a checkout to `to` and points its admin directory and its `.git` file at each other again. */
+function moveWorktree(from: string, to: string, gitDir: string): void {
+  renameSync(from, to);
+  writeFileSync(path.join(gitDir, "gitdir"), `${path.join(to, ".git")}\n`);
+  writeFileSync(path.join(to, ".git"), `gitdir: ${gitDir}\n`);
 }
 
 /**
@@ -39,11 +57,13 @@ export function worktreeEnv(gitDir: string, dir: string, token?: string): Record
   return { ...gitEnv(token), GIT_DIR: gitDir, GIT_WORK_TREE: dir };
 }
 
-function parkedIn(idleDir: string): string[] {
+/** Parked checkouts whose admin directory the mirror still holds. */
+function parkedIn(mirror: string, idleDir: string): { dir: string; gitDir: string }[] {
   if (!existsSync(idleDir)) return [];
   return readdirSync(idleDir)
-    .filter((name) => name.startsWith("w-"))
-    .map((name) => path.join(idleDir, name));
+    .filter((id) => worktreeIdPattern.test(id))
+    .map((id) => ({ dir: path.join(idleDir, id), gitDir: adminDirOf(mirror, id) }))
+    .filter((parked) => existsSync(parked.gitDir));
 }
 
 export async function checkOutWorktree(input: {
@@ -56,25 +76,21 @@ export async function checkOutWorktree(input: {
   const { mirror, dir, branch, start } = input;
   const mirrorGit = gitClient(mirror, gitEnv());
   mkdirSync(path.dirname(dir), { recursive: true });
-  for (const parked of parkedIn(input.idleDir)) {
+  for (const parked of parkedIn(mirror, input.idleDir)) {
     try {
-      await mirrorGit.raw(["worktree", "move", parked, dir]);
-      // Repair the link in both directions before trusting it: it was written by the app, not a run.
-      await mirrorGit.raw(["worktree", "repair", dir]);
-      const gitDir = worktreeGitDir(mirror, dir);
-      const git = gitClient(dir, worktreeEnv(gitDir, dir));
-      await git.raw(["checkout", "--quiet", "--force", "-B", branch, start]);
-      await git.raw(["clean", "-ffdxq"]);
-      return { gitDir, reused: true };
+      moveWorktree(parked.dir, dir, parked.gitDir);
+      // Not --quiet: simple-git waits 50 ms after a git that printed nothing (see git-client.ts). The
+      // parked checkout was cleaned when it was parked, so a forced checkout is all it needs.
+      await gitClient(dir, worktreeEnv(parked.gitDir, dir)).raw(["checkout", "--force", "-B", branch, start]);
+      return { gitDir: parked.gitDir, reused: true };
     } catch {
       // A parked checkout that does not move or check out cleanly is dropped; the next one is tried.
-      await mirrorGit.raw(["worktree", "remove", "--force", parked]).catch(() => undefined);
-      await mirrorGit.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);
-      rmSync(parked, { recursive: true, force: true });
+      rmSync(parked.dir, { recursive: true, force: true });
       rmSync(dir, { recursive: true, force: true });
       await mirrorGit.raw(["worktree", "prune"]);
     }
   }
+  await mirrorGit.raw(["worktree", "prune"]);
   await mirrorGit.raw(["worktree", "add", "--quiet", "-B", branch, dir, start]);
   return { gitDir: worktreeGitDir(mirror, dir), reused: false };
 }
@@ -89,26 +105,19 @@ export async function releaseWorktree(input: {
 }): Promise<void> {
   const { mirror, dir, gitDir, branch } = input;
   const mirrorGit = gitClient(mirror, gitEnv());
-  const remove = async () => {
+  try {
+    if (parkedIn(mirror, input.idleDir).length >= idleWorktreesPerRepository)
+      throw new Error("enough parked");
+    const git = gitClient(dir, worktreeEnv(gitDir, dir));
+    await git.raw(["clean", "-ffdxq"]);
+    // Forced: the run's changes to tracked files go too. Detached, so the run's branch can be deleted.
+    await git.raw(["checkout", "--force", "--detach"]);
+    mkdirSync(input.idleDir, { recursive: true });
+    moveWorktree(dir, path.join(input.idleDir, path.basename(gitDir)), gitDir);
+  } catch {
     await mirrorGit.raw(["worktree", "remove", "--force", dir]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     await mirrorGit.raw(["worktree", "prune"]);
-  };
-  try {
-    if (parkedIn(input.idleDir).length >= idleWorktreesPerRepository) throw new Error("enough parked");
-    const git = gitClient(dir, worktreeEnv(gitDir, dir));
-    await git.raw(["reset", "--quiet", "--hard"]);
-    await git.raw(["clean", "-ffdxq"]);
-    await git.raw(["checkout", "--quiet", "--detach"]);
-    mkdirSync(input.idleDir, { recursive: true });
-    await mirrorGit.raw([
-      "worktree",
-      "move",
-      dir,
-      path.join(input.idleDir, `w-${randomBytes(6).toString("hex")}`),
-    ]);
-  } catch {
-    await remove();
   }
-  await mirrorGit.raw(["branch", "--quiet", "-D", branch]).catch(() => undefined);
+  await mirrorGit.raw(["branch", "-D", branch]).catch(() => undefined);
 }

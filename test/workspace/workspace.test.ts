@@ -286,6 +286,37 @@ describe("workspace", () => {
     await second.remove();
   });
 
+  it("parks a checkout by the admin directory it had before the run, whatever the run wrote to .git", async () => {
+    const first = await openWorkspace({
+      workspaceDir,
+      repository: repository(),
+      runId: "run-relink-a",
+      branch: "ai/19-a",
+    });
+    const untouched = statSync(path.join(first.dir, "src/index.ts")).ino;
+    const ownLink = readFileSync(path.join(first.dir, ".git"), "utf8");
+    const elsewhere = path.join(workspaceDir, "elsewhere.git");
+    git(workspaceDir, ["init", "--quiet", "--bare", elsewhere]);
+    // Inside the sandbox the worktree's .git file is writable: a run can point it anywhere.
+    writeFileSync(path.join(first.dir, ".git"), `gitdir: ${elsewhere}\n`);
+    await first.remove();
+
+    const second = await openWorkspace({
+      workspaceDir,
+      repository: repository(),
+      runId: "run-relink-b",
+      branch: "ai/19-b",
+    });
+    expect(statSync(path.join(second.dir, "src/index.ts")).ino).toBe(untouched);
+    const link = readFileSync(path.join(second.dir, ".git"), "utf8");
+    const mirror = mirrorPath(workspaceDir, "acme/widgets");
+    expect(link).toBe(ownLink);
+    expect(link.startsWith(`gitdir: ${path.join(mirror, "worktrees")}/`)).toBe(true);
+    expect(git(second.dir, ["rev-parse", "--abbrev-ref", "HEAD"]).trim()).toBe("ai/19-b");
+    expect(git(second.dir, ["status", "--porcelain"]).trim()).toBe("");
+    await second.remove();
+  });
+
   it("resumes a checkpoint on the commit it was taken on after the base moved, and counts only the run's changes", async () => {
     const first = await openWorkspace({
       workspaceDir,
