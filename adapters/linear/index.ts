@@ -11,6 +11,7 @@ import {
 } from "../../src/plugins/task-management.ts";
 import { createTaskAction } from "../create-task-action.ts";
 import { idempotentUuid } from "../idempotent-id.ts";
+import { withoutSmallPrintTags } from "../markdown/blocks.ts";
 import { type VendorCallOptions, type VendorFailure, vendorCall } from "../vendor-call.ts";
 import type { LinearConfig } from "./config.ts";
 import * as q from "./queries.ts";
@@ -159,7 +160,8 @@ export function linearTaskManagement(options: LinearAdapterOptions): LinearTaskM
       const data = await send(
         `comment on ${key}`,
         q.createCommentMutation,
-        { input: { id, issueId: key, body } },
+        // Linear's Markdown has no inline HTML: GitHub's small-print tags would show as text.
+        { input: { id, issueId: key, body: withoutSmallPrintTags(body) } },
         s.linearCommentSchema,
         ctx.signal,
       );

@@ -21,8 +21,16 @@ const numbered = /^\s*\d+[.)]\s+(.*)$/;
 const heading = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
 const fence = /^\s*(```|~~~)\s*([\w+-]*)\s*$/;
 
+/**
+ * Without the inline HTML GitHub renders as small print (`<sub>`, `<sup>`), which the app's comments use
+ * for their footer: Jira, Confluence and Linear would show the tags as text. Their text stays.
+ */
+export function withoutSmallPrintTags(markdown: string): string {
+  return markdown.replaceAll(/<\/?(?:sub|sup)>/gi, "");
+}
+
 export function markdownBlocks(markdown: string): Block[] {
-  const lines = markdown.replaceAll("\r\n", "\n").split("\n");
+  const lines = withoutSmallPrintTags(markdown).replaceAll("\r\n", "\n").split("\n");
   const blocks: Block[] = [];
   let paragraph: string[] = [];
   const flush = () => {

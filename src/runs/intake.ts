@@ -5,6 +5,7 @@ import { createRun } from "../engine/create-run.ts";
 import type { WorkflowRegistry } from "../engine/loaded-workflow.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
+import { insertDeliveryRow } from "./delivery-writer.ts";
 import { activeKeyOf, type RunRequest, targetKeyOf, triggerFacts, workflowInputs } from "./run-request.ts";
 import type { TriggerEvent } from "./trigger-event.ts";
 
@@ -162,21 +163,16 @@ export async function recordDelivery(
   delivery: DeliveryInfo,
   trigger?: TriggerEvent,
 ): Promise<DeliveryRecord> {
-  const inserted = await db
-    .insertInto("deliveries")
-    .values({
-      id: delivery.id,
-      source: delivery.source,
-      event: delivery.event,
-      installation_id: delivery.installationId,
-      repository: delivery.repository,
-      digest: delivery.digest ?? null,
-      rejected_reason: delivery.rejectedReason ?? null,
-      trigger: trigger ? JSON.stringify(trigger) : null,
-    })
-    .onConflict((oc) => oc.doNothing())
-    .returning("id")
-    .executeTakeFirst();
+  const inserted = await insertDeliveryRow(db, {
+    id: delivery.id,
+    source: delivery.source,
+    event: delivery.event,
+    installation_id: delivery.installationId,
+    repository: delivery.repository,
+    digest: delivery.digest ?? null,
+    rejected_reason: delivery.rejectedReason ?? null,
+    trigger: trigger ? JSON.stringify(trigger) : null,
+  });
   if (inserted) return "recorded";
   const byId = await db
     .selectFrom("deliveries")

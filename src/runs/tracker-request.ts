@@ -110,9 +110,11 @@ export async function startTicketImplement(
   const fullName = `${owner}/${repo}`;
   const installationId = await installationOf(await deps.github.appClient(), event.repository);
   if (installationId === undefined) {
+    // Over the API the asker is known and asks again by calling again, not by moving the ticket.
+    const again = known.asker ? "assign the ticket again" : "move the ticket again";
     return {
       outcome: "not_installed",
-      text: `${name} did not start: it is not installed on ${fullName}, the repository this ticket's project is mapped to. Install the GitHub App there, then move the ticket again.`,
+      text: `${name} did not start: it is not installed on ${fullName}, the repository this ticket's project is mapped to. Install the GitHub App there, then ${again}.`,
     };
   }
   const github = await deps.github.client(installationId);

@@ -103,6 +103,19 @@ describe("assign-to-agent with a Jira key", () => {
     expect(unmapped.body.error).toContain("the project XYZ is not mapped to a repository");
     expect(await runsOf(app, "XYZ-7")).toHaveLength(0);
   });
+
+  it("answers 404 when the app is not installed on the mapped repository, with the way on for an API caller", async () => {
+    app.github.installations.delete(repository);
+    try {
+      const response = await assign(app, "TEST-1", writer);
+      expect(response.status).toBe(404);
+      expect(response.body.error).toContain(`it is not installed on ${repository}`);
+      expect(response.body.error).toContain("Install the GitHub App there, then assign the ticket again.");
+      expect(response.body.error).not.toContain("move the ticket");
+    } finally {
+      app.github.installations.set(repository, installationId);
+    }
+  });
 });
 
 describe("assign-to-agent with a Linear key", () => {

@@ -214,10 +214,14 @@ describe("Jira task management", () => {
       })
       .reply(201, { ...fixture("comment.json"), body: "Done" });
     const jira = jiraTaskManagement({ settings: dcSettings() });
-    await jira.add_comment({ task_key: "KAN-3", body: "## Done\n\nSee `main`." }, callContext());
+    await jira.add_comment(
+      { task_key: "KAN-3", body: "## Done\n\nSee `main`.\n\n<sub>run `r1` · `/status` for details</sub>" },
+      callContext(),
+    );
     expect(bodies).toEqual([
       {
-        body: "h2. Done\n\nSee {{main}}.",
+        // GitHub's small-print tags go: Jira would show them as text.
+        body: "h2. Done\n\nSee {{main}}.\n\nrun {{r1}} · {{/status}} for details",
         properties: [{ key: "ai-dev.step", value: { key: "run-1:open-pr" } }],
       },
     ]);

@@ -85,7 +85,7 @@ describe("Linear task management", () => {
     operation("mutation AiDevAttachment", fixture("attachment-create.json"), seen);
     const linear = linearTaskManagement({ settings });
     const comment = await linear.add_comment(
-      { task_key: "WEB-44", body: "**Done**: cost $0.42" },
+      { task_key: "WEB-44", body: "**Done**: cost $0.42\n\n<sub>run `r1` · `/status` for details</sub>" },
       callContext(),
     );
     expect(comment.comment_id).toBe("8e0c2f38-7a57-4d2b-9c1c-1f6a3d0a9e44");
@@ -98,7 +98,8 @@ describe("Linear task management", () => {
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(seen.map((b) => b.variables)).toEqual([
       { id },
-      { input: { id, issueId: "WEB-44", body: "**Done**: cost $0.42" } },
+      // GitHub's small-print tags go; Linear would show them as text.
+      { input: { id, issueId: "WEB-44", body: "**Done**: cost $0.42\n\nrun `r1` · `/status` for details" } },
       { input: { issueId: "WEB-44", url: pr, title: "Fix the outage" } },
     ]);
   });
