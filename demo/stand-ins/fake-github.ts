@@ -99,6 +99,8 @@ export class FakeGitHub {
   readonly annotations = new Map<number, Record<string, unknown>[]>();
   /** The app's slug, as `GET /app` answers and as GraphQL names the app's comments' author. */
   appSlug = "ai-dev";
+  /** The id of the app's bot user (`GET /users/{slug}[bot]`): commits name it in their e-mail. */
+  appBotUserId = 49795351;
   /** Issues opened through the API (`POST /repos/{owner}/{repo}/issues`), in order. */
   readonly openedIssues: {
     repository: string;
@@ -329,6 +331,13 @@ export class FakeGitHub {
         app: Record<string, unknown>;
       };
       return { status: 200, body: { ...check.app, slug: this.appSlug } };
+    }
+    if (method === "GET" && route.startsWith("/users/")) {
+      // The app's bot user, as the check_suite.rerequested example's sender (a Bot) is shaped; others 404.
+      const login = decodeURIComponent(route.slice("/users/".length));
+      if (login !== `${this.appSlug}[bot]`) return { status: 404, body: { message: "Not Found" } };
+      const bot = webhookExample("check_suite", "rerequested").sender as Record<string, unknown>;
+      return { status: 200, body: { ...bot, login, id: this.appBotUserId } };
     }
     const checks = this.#checks(method, route);
     if (checks) return checks;

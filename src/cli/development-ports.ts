@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Kysely } from "kysely";
 import type { Liquid } from "liquidjs";
 import { parse as parseYaml } from "yaml";
+import { appIdentity } from "../../adapters/github/app-identity.ts";
 import { installationGitTokens } from "../../adapters/github/index.ts";
 import { databaseCheckpoints } from "../agents/checkpoints.ts";
 import type {
@@ -48,12 +49,6 @@ export interface DevelopmentPrompt {
   /** Its variables but blocked_paths (the repository's, known once the workspace is open). */
   variables(input: DevelopmentInput, branch: string): Promise<Record<string, unknown>>;
 }
-
-/** The bot identity commits are authored by; GitHub shows them as the App's. */
-const appAuthor = (name: string) => ({
-  name: `${name}[bot]`,
-  email: `${name}[bot]@users.noreply.github.com`,
-});
 
 /**
  * The development agent's ports in production: the workspace on the repository's mirror with scoped
@@ -137,7 +132,7 @@ export function developmentPorts(
         async commitAndPush(message, coAuthor) {
           const commit = await workspace.commit({
             message,
-            author: appAuthor(config.system.name),
+            author: (await appIdentity(wiring.github, wiring.installationId)).commitAuthor,
             ...(coAuthor
               ? { coAuthor: { name: coAuthor, email: `${coAuthor}@users.noreply.github.com` } }
               : {}),

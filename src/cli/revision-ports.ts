@@ -1,10 +1,8 @@
-import { z } from "zod";
+import { appIdentity } from "../../adapters/github/app-identity.ts";
 import { githubPullRequestReviews } from "../../adapters/github/pull-request-reviews.ts";
 import type { RevisionPorts } from "../agents/revision/revision-agent.ts";
 import { authorizeActor } from "../runs/authorize.ts";
 import { type DevelopmentWiring, developmentPorts } from "./development-ports.ts";
-
-const appSchema = z.object({ slug: z.string().min(1) });
 
 /** A pull request's diff in the prompt is cut here: the agent reads the rest with its tools. */
 const maxDiffChars = 60_000;
@@ -21,7 +19,7 @@ export async function revisionPorts(
 ): Promise<RevisionPorts> {
   const octokit = await wiring.github.client(wiring.installationId);
   // The app's own login, as GraphQL names authors (its slug) and as REST does (slug[bot]).
-  const app = appSchema.parse((await (await wiring.github.appClient()).request("GET /app")).data);
+  const app = await appIdentity(wiring.github, wiring.installationId);
   const appLogins = new Set([app.slug.toLowerCase(), `${app.slug.toLowerCase()}[bot]`]);
   const [owner = "", name = ""] = repository.split("/");
   const writers = new Map<string, Promise<boolean>>();

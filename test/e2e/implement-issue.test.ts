@@ -49,6 +49,11 @@ describe.skipIf(!sandbox.ok)("an issue labeled ai-implement, end to end (the app
     const message = git(bare, ["log", "-1", "--format=%B", "ai/7-fix-the-typo-in-the-greeting"]);
     expect(message).toMatch(/AI-Dev-Run: [0-9a-f-]+/);
     expect(message).toContain("Co-authored-by: Codertocat");
+    // Authored as GitHub shows an app's commits: its bot user's login and id-based noreply address.
+    const author = git(bare, ["log", "-1", "--format=%an <%ae>", "ai/7-fix-the-typo-in-the-greeting"]);
+    expect(author.trim()).toBe(
+      `${current.github.appSlug}[bot] <${current.github.appBotUserId}+${current.github.appSlug}[bot]@users.noreply.github.com>`,
+    );
     expect(git(bare, ["rev-list", "--count", "main..ai/7-fix-the-typo-in-the-greeting"]).trim()).toBe("1");
     expect(git(bare, ["show", "main:greeting.txt"])).toBe("Hello, wrld\n");
 
