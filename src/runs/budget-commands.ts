@@ -9,7 +9,7 @@ import { isUserFacingError } from "../errors.ts";
 import type { RunQueue } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
 import type { BudgetCommands } from "./commands.ts";
-import { limitsOfRun, scopesOfRun } from "./run-budget.ts";
+import { budgetTaskKeyOf, limitsOfRun, scopesOfRun } from "./run-budget.ts";
 import { activeStatuses } from "./run-queries.ts";
 import { targetKey } from "./run-request.ts";
 
@@ -48,6 +48,7 @@ export function budgetCommands(deps: BudgetCommandDeps): BudgetCommands {
           "created_at",
           "context",
           "task_key",
+          "target_kind",
         ])
         .where("repository", "=", target.repository)
         // A ticket's runs go by its key; a GitHub issue's never include a ticket's of the same number.
@@ -62,7 +63,12 @@ export function budgetCommands(deps: BudgetCommandDeps): BudgetCommands {
       const scopes = scopesOfRun({
         id: run.id,
         repository: target.repository,
-        number: target.number,
+        taskKey: await budgetTaskKeyOf(deps.db, {
+          repository: target.repository,
+          targetKind: run.target_kind,
+          targetNumber: run.target_number ?? target.number,
+          taskKey: run.task_key,
+        }),
         installationId: target.installationId,
         createdAt: run.created_at,
       });

@@ -16,7 +16,8 @@ export interface BudgetedRun {
   id: string;
   repository: string;
   installationId: number;
-  number: number;
+  /** The task its task budget counts (budgetTaskKeyOf). */
+  taskKey: string;
   createdAt: Date;
   /** The caps the intake stored with the run: the global limits narrowed by the repository. */
   limits: Limits;
@@ -25,17 +26,36 @@ export interface BudgetedRun {
 
 /** The budget scopes of a run: its own, its task's, and the month's of its repository and installation. */
 export function scopesOfRun(
-  run: Pick<BudgetedRun, "id" | "repository" | "number" | "installationId" | "createdAt">,
+  run: Pick<BudgetedRun, "id" | "repository" | "taskKey" | "installationId" | "createdAt">,
 ): RunScopes {
   return runScopes(
-    {
-      runId: run.id,
-      taskKey: `${run.repository}#${run.number}`,
-      repository: run.repository,
-      installationId: run.installationId,
-    },
+    { runId: run.id, taskKey: run.taskKey, repository: run.repository, installationId: run.installationId },
     run.createdAt,
   );
+}
+
+/**
+ * What a run's task budget counts: the ticket's key; the issue's `owner/repo#N`; for work on a pull
+ * request the app opened (a revision, a failed check), the task that pull request was opened for, so a
+ * task's cap holds over its implementation and every revision of it. Another pull request is its own task.
+ */
+export async function budgetTaskKeyOf(
+  db: Kysely<Database>,
+  run: { repository: string; targetKind: string | null; targetNumber: number; taskKey: string | null },
+): Promise<string> {
+  if (run.taskKey) return run.taskKey;
+  if (run.targetKind === "pull_request") {
+    const opener = await db
+      .selectFrom("runs")
+      .select(["task_key", "target_number"])
+      .where("repository", "=", run.repository)
+      .where("pull_request_number", "=", run.targetNumber)
+      .where("target_kind", "=", "issue")
+      .orderBy("created_at")
+      .executeTakeFirst();
+    if (opener) return opener.task_key ?? `${run.repository}#${opener.target_number}`;
+  }
+  return `${run.repository}#${run.targetNumber}`;
 }
 
 /** Reads a run's stored limits; a run stored without them gets the operator's. */

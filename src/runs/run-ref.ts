@@ -5,4 +5,6 @@ export interface RunRef extends ThreadRef {
   runId: string;
   /** When the run was created: its month is the budget month it counts against. */
   createdAt: Date;
+  /** The task its task budget counts (see budgetTaskKeyOf). */
+  taskKey: string;
 }

@@ -21,7 +21,7 @@ import {
   runQueueName,
 } from "../queue/run-queue.ts";
 import { audit } from "./audit.ts";
-import { estimateLine, limitsOfRun, prepareRunBudget } from "./run-budget.ts";
+import { budgetTaskKeyOf, estimateLine, limitsOfRun, prepareRunBudget } from "./run-budget.ts";
 import type { RunRef } from "./run-ref.ts";
 import { RunReporter } from "./run-reporter.ts";
 import { runRequestSchema, taskTextOf } from "./run-request.ts";
@@ -169,7 +169,7 @@ async function executeJob(
           id: runId,
           repository: ref.repository,
           installationId: ref.installationId,
-          number: ref.number,
+          taskKey: ref.taskKey,
           createdAt: ref.createdAt,
           limits: limitsOfRun(prepared.context, deps.config.limits),
           taskText: prepared.taskText,
@@ -290,6 +290,8 @@ async function prepare(deps: RunWorkerDeps, runId: string, log: Logger): Promise
       "created_at",
       "context",
       "inputs",
+      "target_kind",
+      "task_key",
     ])
     .where("id", "=", runId)
     .executeTakeFirst();
@@ -307,6 +309,12 @@ async function prepare(deps: RunWorkerDeps, runId: string, log: Logger): Promise
     installationId: Number(row.installation_id),
     repository: row.repository,
     number: row.target_number,
+    taskKey: await budgetTaskKeyOf(deps.db, {
+      repository: row.repository,
+      targetKind: row.target_kind,
+      targetNumber: row.target_number,
+      taskKey: row.task_key,
+    }),
   };
   const reporter = new RunReporter({
     db: deps.db,
