@@ -57,13 +57,20 @@ export function worktreeEnv(gitDir: string, dir: string, token?: string): Record
   return { ...gitEnv(token), GIT_DIR: gitDir, GIT_WORK_TREE: dir };
 }
 
-/** Parked checkouts whose admin directory the mirror still holds. */
+/**
+ * Parked checkouts whose admin directory the mirror still holds. One without (a process died between
+ * parking it and relinking it, and `worktree prune` then dropped its admin directory) is deleted.
+ */
 function parkedIn(mirror: string, idleDir: string): { dir: string; gitDir: string }[] {
   if (!existsSync(idleDir)) return [];
-  return readdirSync(idleDir)
-    .filter((id) => worktreeIdPattern.test(id))
-    .map((id) => ({ dir: path.join(idleDir, id), gitDir: adminDirOf(mirror, id) }))
-    .filter((parked) => existsSync(parked.gitDir));
+  const parked = readdirSync(idleDir).map((id) => ({
+    dir: path.join(idleDir, id),
+    gitDir: adminDirOf(mirror, id),
+    isLinked: worktreeIdPattern.test(id) && existsSync(adminDirOf(mirror, id)),
+  }));
+  for (const orphan of parked.filter((p) => !p.isLinked))
+    rmSync(orphan.dir, { recursive: true, force: true });
+  return parked.filter((p) => p.isLinked).map(({ dir, gitDir }) => ({ dir, gitDir }));
 }
 
 export async function checkOutWorktree(input: {

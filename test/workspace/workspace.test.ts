@@ -317,6 +317,21 @@ describe("workspace", () => {
     await second.remove();
   });
 
+  it("deletes a parked checkout whose admin directory is gone instead of reusing it", async () => {
+    const orphan = path.join(workspaceDir, "idle", "acme", "widgets", "died-while-parking");
+    mkdirSync(orphan, { recursive: true });
+    writeFileSync(path.join(orphan, "left.txt"), "from a process that died\n");
+    const workspace = await openWorkspace({
+      workspaceDir,
+      repository: repository(),
+      runId: "run-after-orphan",
+      branch: "ai/21-orphan",
+    });
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(path.join(workspace.dir, "left.txt"))).toBe(false);
+    await workspace.remove();
+  });
+
   it("resumes a checkpoint on the commit it was taken on after the base moved, and counts only the run's changes", async () => {
     const first = await openWorkspace({
       workspaceDir,
