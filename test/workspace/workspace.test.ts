@@ -26,6 +26,10 @@ const repository = () => ({
   token: async () => token,
 });
 
+/** A run's workspace of acme/widgets on `branch`. */
+const openRun = (runId: string, branch: string) =>
+  openWorkspace({ workspaceDir, repository: repository(), runId, branch });
+
 beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), "ai-dev-workspace-test-"));
   repos = path.join(root, "repos");
@@ -55,12 +59,7 @@ function filesHolding(dir: string, needle: string): string[] {
 describe("workspace", () => {
   it("clones a cold mirror with the token as a basic auth header and checks out a worktree", async () => {
     server.requests.length = 0;
-    const workspace = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-cold",
-      branch: "ai/12-answer",
-    });
+    const workspace = await openRun("run-cold", "ai/12-answer");
     expect(readFileSync(path.join(workspace.dir, "src/index.ts"), "utf8")).toBe(
       "export const answer = 41;\n",
     );
@@ -87,23 +86,13 @@ describe("workspace", () => {
     const result = await syncMirror(workspaceDir, repository());
     expect(result).toEqual({ dir: mirror, cloned: false });
     expect(statSync(path.join(mirror, "objects")).ino).toBe(objectsBefore);
-    const workspace = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-warm",
-      branch: "ai/13-log",
-    });
+    const workspace = await openRun("run-warm", "ai/13-log");
     expect(readFileSync(path.join(workspace.dir, "CHANGELOG.md"), "utf8")).toBe("- new\n");
     await workspace.remove();
   });
 
   it("commits as the app with the run and co-author trailers, pushes the branch, and writes the token nowhere", async () => {
-    const workspace = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-push",
-      branch: "ai/12-answer",
-    });
+    const workspace = await openRun("run-push", "ai/12-answer");
     writeFileSync(path.join(workspace.dir, "src/index.ts"), "export const answer = 42;\n");
     const sha = await workspace.commit({
       message: "Fix the answer\n\nIt was off by one.",
@@ -133,12 +122,7 @@ describe("workspace", () => {
   });
 
   it("removes the worktree and its local branch when the run ends", async () => {
-    const workspace = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-remove",
-      branch: "ai/14-x",
-    });
+    const workspace = await openRun("run-remove", "ai/14-x");
     expect(existsSync(workspace.dir)).toBe(true);
     await workspace.remove();
     expect(existsSync(workspace.dir)).toBe(false);
@@ -149,12 +133,7 @@ describe("workspace", () => {
 
   it("refuses to push to the default branch", async () => {
     const before = git(bare, ["rev-parse", "main"]).trim();
-    const workspace = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-main",
-      branch: "main",
-    });
+    const workspace = await openRun("run-main", "main");
     writeFileSync(path.join(workspace.dir, "README.md"), "# pushed to main\n");
     await workspace.commit({ message: "Change main", author: app });
     await expect(workspace.push()).rejects.toThrow(PushRefusedError);
@@ -164,12 +143,7 @@ describe("workspace", () => {
 
   it("builds on a branch that already exists and never force-pushes it", async () => {
     pushCommit(bare, "feature/people", { "people.md": "theirs\n" }, "A person's branch");
-    const workspace = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-theirs",
-      branch: "feature/people",
-    });
+    const workspace = await openRun("run-theirs", "feature/people");
     expect(workspace.branchExisted).toBe(true);
     expect(readFileSync(path.join(workspace.dir, "people.md"), "utf8")).toBe("theirs\n");
     writeFileSync(path.join(workspace.dir, "people.md"), "theirs\nours\n");
@@ -183,12 +157,7 @@ describe("workspace", () => {
   it("lists the pull request's files of a continued branch: earlier commits and this run's", async () => {
     git(bare, ["branch", "ai/5-continue", "main"]);
     pushCommit(bare, "ai/5-continue", { "first.md": "an earlier run\n" }, "WIP: the earlier run");
-    const workspace = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-continue",
-      branch: "ai/5-continue",
-    });
+    const workspace = await openRun("run-continue", "ai/5-continue");
     writeFileSync(path.join(workspace.dir, "second.md"), "this run\n");
     expect(await workspace.changedFiles()).toEqual(["second.md"]);
     await workspace.commit({ message: "The rest", author: app });
@@ -197,12 +166,7 @@ describe("workspace", () => {
   });
 
   it("refuses to commit a planted token or a blocked path, commits nothing and keeps the files", async () => {
-    const workspace = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-leak",
-      branch: "ai/15-leak",
-    });
+    const workspace = await openRun("run-leak", "ai/15-leak");
     const head = git(workspace.dir, ["rev-parse", "HEAD"]).trim();
     writeFileSync(
       path.join(workspace.dir, "src/config.ts"),
@@ -256,12 +220,7 @@ describe("workspace", () => {
   });
 
   it("reuses a parked checkout for the next run, with nothing of the previous run left in it", async () => {
-    const first = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-park-a",
-      branch: "ai/17-a",
-    });
+    const first = await openRun("run-park-a", "ai/17-a");
     const untouched = statSync(path.join(first.dir, "src/index.ts")).ino;
     writeFileSync(path.join(first.dir, "README.md"), "# changed by run a\n");
     writeFileSync(path.join(first.dir, "leftover.txt"), "from run a\n");
@@ -271,12 +230,7 @@ describe("workspace", () => {
     await first.remove();
     expect(existsSync(first.dir)).toBe(false);
 
-    const second = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-park-b",
-      branch: "ai/18-b",
-    });
+    const second = await openRun("run-park-b", "ai/18-b");
     expect(statSync(path.join(second.dir, "src/index.ts")).ino).toBe(untouched);
     expect(readFileSync(path.join(second.dir, "README.md"), "utf8")).toBe("# widgets\n");
     for (const gone of ["leftover.txt", ".gitignore", "ignored"])
@@ -287,12 +241,7 @@ describe("workspace", () => {
   });
 
   it("parks a checkout by the admin directory it had before the run, whatever the run wrote to .git", async () => {
-    const first = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-relink-a",
-      branch: "ai/19-a",
-    });
+    const first = await openRun("run-relink-a", "ai/19-a");
     const untouched = statSync(path.join(first.dir, "src/index.ts")).ino;
     const ownLink = readFileSync(path.join(first.dir, ".git"), "utf8");
     const elsewhere = path.join(workspaceDir, "elsewhere.git");
@@ -301,12 +250,7 @@ describe("workspace", () => {
     writeFileSync(path.join(first.dir, ".git"), `gitdir: ${elsewhere}\n`);
     await first.remove();
 
-    const second = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-relink-b",
-      branch: "ai/19-b",
-    });
+    const second = await openRun("run-relink-b", "ai/19-b");
     expect(statSync(path.join(second.dir, "src/index.ts")).ino).toBe(untouched);
     const link = readFileSync(path.join(second.dir, ".git"), "utf8");
     const mirror = mirrorPath(workspaceDir, "acme/widgets");
@@ -321,36 +265,21 @@ describe("workspace", () => {
     const orphan = path.join(workspaceDir, "idle", "acme", "widgets", "died-while-parking");
     mkdirSync(orphan, { recursive: true });
     writeFileSync(path.join(orphan, "left.txt"), "from a process that died\n");
-    const workspace = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-after-orphan",
-      branch: "ai/21-orphan",
-    });
+    const workspace = await openRun("run-after-orphan", "ai/21-orphan");
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(path.join(workspace.dir, "left.txt"))).toBe(false);
     await workspace.remove();
   });
 
   it("resumes a checkpoint on the commit it was taken on after the base moved, and counts only the run's changes", async () => {
-    const first = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-resume",
-      branch: "ai/20-resume",
-    });
+    const first = await openRun("run-resume", "ai/20-resume");
     writeFileSync(path.join(first.dir, "src/index.ts"), "export const answer = 42;\n");
     writeFileSync(path.join(first.dir, "notes.md"), "why 42\n");
     const checkpoint = await first.snapshot();
     await first.remove(); // the worker died; another one resumes on a fresh checkout
     pushCommit(bare, "main", { "MOVED.md": "main moved on\n" }, "Someone else's commit meanwhile");
 
-    const resumed = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-resume",
-      branch: "ai/20-resume",
-    });
+    const resumed = await openRun("run-resume", "ai/20-resume");
     await resumed.restore(checkpoint);
     expect(git(resumed.dir, ["rev-parse", "HEAD"]).trim()).toBe(checkpoint.baseCommit);
     expect(readFileSync(path.join(resumed.dir, "src/index.ts"), "utf8")).toBe("export const answer = 42;\n");
@@ -362,12 +291,7 @@ describe("workspace", () => {
     await resumed.remove();
 
     // A checkpoint before the first change resumes on its commit too: the conversation read those files.
-    const readOnly = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-resume",
-      branch: "ai/20-resume",
-    });
+    const readOnly = await openRun("run-resume", "ai/20-resume");
     await readOnly.restore({ diff: "", baseCommit: checkpoint.baseCommit });
     expect(git(readOnly.dir, ["rev-parse", "HEAD"]).trim()).toBe(checkpoint.baseCommit);
     expect(await readOnly.changedFiles()).toEqual([]);
@@ -375,12 +299,7 @@ describe("workspace", () => {
   });
 
   it("keeps its own git directory when a command rewrites the worktree's .git file", async () => {
-    const workspace = await openWorkspace({
-      workspaceDir,
-      repository: repository(),
-      runId: "run-gitfile",
-      branch: "ai/19-g",
-    });
+    const workspace = await openRun("run-gitfile", "ai/19-g");
     // What a command could do if the sandbox did not cover .git: point it at a repository of its own
     // whose config runs a program.
     const evil = path.join(workspace.dir, "evil");
