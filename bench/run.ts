@@ -5,6 +5,7 @@
  * A suite module exports `name` and `run(): Promise<BenchFigures>`; later issues add suites without
  * touching this file. `npm run bench -- orchestration memory` runs only the suites whose file names match.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
       name: string;
       run: () => Promise<BenchFigures>;
     };
+    // The previous suite's writes (a load test's WAL, a 10,000-file checkout) are flushed before this one
+    // starts, so their write-back does not land in this suite's timings.
+    execFileSync("sync");
     const started = performance.now();
     const result = await suite.run();
     Object.assign(merged, result.figures);

@@ -67,11 +67,20 @@ export interface Workspace {
 
 const runIdPattern = /^[A-Za-z0-9_-]+$/;
 
-/** Which of `refs` the mirror holds, in one git (for-each-ref matches each pattern by its full name). */
-async function existingRefs(mirror: string, refs: readonly string[]): Promise<Set<string>> {
-  const out = await gitClient(mirror, gitEnv()).raw(["for-each-ref", "--format=%(refname)", ...refs]);
-  const found = new Set(out.split("\n").filter(Boolean));
-  return new Set(refs.filter((ref) => found.has(ref)));
+/** The commits of those of `refs` the mirror holds, in one git (for-each-ref matches by prefix, so exact names are picked). */
+async function existingRefs(mirror: string, refs: readonly string[]): Promise<Map<string, string>> {
+  const out = await gitClient(mirror, gitEnv()).raw([
+    "for-each-ref",
+    "--format=%(refname) %(objectname)",
+    ...refs,
+  ]);
+  const found = new Map(
+    out.split("\n").flatMap((line) => {
+      const [ref, sha] = line.split(" ");
+      return ref && sha ? [[ref, sha] as const] : [];
+    }),
+  );
+  return new Map(refs.flatMap((ref) => (found.has(ref) ? [[ref, found.get(ref) as string] as const] : [])));
 }
 
 async function checkBranchName(mirror: string, branch: string): Promise<void> {
@@ -108,8 +117,9 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
   const refs = await existingRefs(mirror, [branchRef, baseRef]);
   const branchExisted = refs.has(branchRef);
   const idleDir = path.resolve(input.workspaceDir, "idle", repository.fullName);
-  const start = branchExisted ? branchRef : baseRef;
-  if (!refs.has(start)) {
+  // The commit, not the ref: another run's fetch may move the ref, and the run must start where it reads.
+  const start = refs.get(branchExisted ? branchRef : baseRef);
+  if (!start) {
     throw new Error(`${repository.fullName} has no branch ${baseBranch} to start ${branch} from`);
   }
   const { gitDir } = await inTurn(mirror, async () => {
@@ -127,7 +137,7 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
   let pushedSha: string | null = null;
   // The commit the run's changes are measured against: where the checkout started, or, on a resume, the
   // commit the checkpoint was taken on (see restore).
-  let startCommit = (await worktreeGit().revparse(["HEAD"])).trim();
+  let startCommit = start;
   // Staging everything (untracked files too) is how both a snapshot and a commit see the whole change.
   const stagedDiff = async (args: string[]) => {
     const git = worktreeGit();
