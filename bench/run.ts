@@ -3,13 +3,12 @@
  * them into bench/results/latest.json (not committed) with the machine they ran on, then judges every
  * target (bench/support/goals.ts) and writes the same report as Markdown to bench/results/latest.md.
  * A suite module exports `name` and `run(): Promise<BenchFigures>`; later issues add suites without
- * touching this file. `npm run bench -- orchestration memory` runs only the suites whose file names match.
+ * touching this file. Each suite runs in a process of its own (bench/run-suite.ts). `npm run bench -- orchestration memory` runs only the suites whose file names match.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { judgeGoals } from "./support/goals.ts";
 
 export interface BenchRow {
@@ -25,6 +24,7 @@ export interface BenchFigures {
 }
 
 const suitesDir = path.join(import.meta.dirname, "suites");
+const runSuite = path.join(import.meta.dirname, "run-suite.ts");
 const resultsFile = path.join(import.meta.dirname, "results", "latest.json");
 const reportFile = path.join(import.meta.dirname, "results", "latest.md");
 
@@ -48,19 +48,29 @@ async function main(): Promise<void> {
   const merged: Record<string, unknown> = { ...existing };
   const table: [string, string, string][] = [];
   const benchStarted = performance.now();
-  for (const file of files) {
-    const suite = (await import(pathToFileURL(path.join(suitesDir, file)).href)) as {
-      name: string;
-      run: () => Promise<BenchFigures>;
-    };
-    // The previous suite's writes (a load test's WAL, a 10,000-file checkout) are flushed before this one
-    // starts, so their write-back does not land in this suite's timings.
-    execFileSync("sync");
-    const started = performance.now();
-    const result = await suite.run();
-    Object.assign(merged, result.figures);
-    for (const row of result.rows) table.push([suite.name, row.label, row.value]);
-    table.push([suite.name, "(suite time)", `${((performance.now() - started) / 1000).toFixed(1)} s`]);
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "ai-dev-bench-results-"));
+  try {
+    for (const file of files) {
+      // The previous suite's writes (a load test's WAL, a 10,000-file checkout) are flushed before this
+      // one starts, so their write-back does not land in this suite's timings.
+      execFileSync("sync");
+      const resultFile = path.join(scratch, `${file}.json`);
+      const started = performance.now();
+      // Each suite in a fresh process, with this one's loader (tsx): see run-suite.ts.
+      execFileSync(
+        process.execPath,
+        [...process.execArgv, runSuite, path.join(suitesDir, file), resultFile],
+        {
+          stdio: "inherit",
+        },
+      );
+      const result = JSON.parse(readFileSync(resultFile, "utf8")) as BenchFigures & { name: string };
+      Object.assign(merged, result.figures);
+      for (const row of result.rows) table.push([result.name, row.label, row.value]);
+      table.push([result.name, "(suite time)", `${((performance.now() - started) / 1000).toFixed(1)} s`]);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
   // The ten-minute budget is for the whole bench; a run of some suites leaves the last whole one's figure.
   if (only.length === 0)
