@@ -3,7 +3,8 @@
  * them into bench/results/latest.json (not committed) with the machine they ran on, then judges every
  * target (bench/support/goals.ts) and writes the same report as Markdown to bench/results/latest.md.
  * A suite module exports `name` and `run(): Promise<BenchFigures>`; later issues add suites without
- * touching this file. Each suite runs in a process of its own (bench/run-suite.ts). `npm run bench -- orchestration memory` runs only the suites whose file names match.
+ * touching this file. Each suite runs in a process of its own (bench/run-suite.ts).
+ * `npm run bench -- orchestration memory` runs only the suites whose file names match.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -57,13 +58,8 @@ async function main(): Promise<void> {
       const resultFile = path.join(scratch, `${file}.json`);
       const started = performance.now();
       // Each suite in a fresh process, with this one's loader (tsx): see run-suite.ts.
-      execFileSync(
-        process.execPath,
-        [...process.execArgv, runSuite, path.join(suitesDir, file), resultFile],
-        {
-          stdio: "inherit",
-        },
-      );
+      const args = [...process.execArgv, runSuite, path.join(suitesDir, file), resultFile];
+      execFileSync(process.execPath, args, { stdio: "inherit" });
       const result = JSON.parse(readFileSync(resultFile, "utf8")) as BenchFigures & { name: string };
       Object.assign(merged, result.figures);
       for (const row of result.rows) table.push([result.name, row.label, row.value]);

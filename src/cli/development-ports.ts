@@ -83,6 +83,9 @@ export function developmentPorts(
           log: wiring.log,
         },
       );
+      // Asked before the workspace and any model turn, so a GitHub that cannot say who the app is fails
+      // the step before anything is spent, not at its commit.
+      const { commitAuthor } = await appIdentity(wiring.github, wiring.installationId);
       const [, name = ""] = request.repository.split("/");
       const tokens = installationGitTokens({
         appOctokit: await wiring.github.appClient(),
@@ -132,7 +135,7 @@ export function developmentPorts(
         async commitAndPush(message, coAuthor) {
           const commit = await workspace.commit({
             message,
-            author: (await appIdentity(wiring.github, wiring.installationId)).commitAuthor,
+            author: commitAuthor,
             ...(coAuthor
               ? { coAuthor: { name: coAuthor, email: `${coAuthor}@users.noreply.github.com` } }
               : {}),

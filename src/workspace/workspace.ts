@@ -67,20 +67,17 @@ export interface Workspace {
 
 const runIdPattern = /^[A-Za-z0-9_-]+$/;
 
-/** The commits of those of `refs` the mirror holds, in one git (for-each-ref matches by prefix, so exact names are picked). */
+/** The commits of those of `refs` the mirror holds, in one git (for-each-ref matches by prefix, so exact names are kept). */
 async function existingRefs(mirror: string, refs: readonly string[]): Promise<Map<string, string>> {
   const out = await gitClient(mirror, gitEnv()).raw([
     "for-each-ref",
     "--format=%(refname) %(objectname)",
     ...refs,
   ]);
-  const found = new Map(
-    out.split("\n").flatMap((line) => {
-      const [ref, sha] = line.split(" ");
-      return ref && sha ? [[ref, sha] as const] : [];
-    }),
+  const lines = out.split("\n").map((line) => line.split(" "));
+  return new Map(
+    lines.flatMap(([ref, sha]) => (ref && sha && refs.includes(ref) ? [[ref, sha] as const] : [])),
   );
-  return new Map(refs.flatMap((ref) => (found.has(ref) ? [[ref, found.get(ref) as string] as const] : [])));
 }
 
 async function checkBranchName(mirror: string, branch: string): Promise<void> {

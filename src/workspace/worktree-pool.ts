@@ -63,14 +63,13 @@ export function worktreeEnv(gitDir: string, dir: string, token?: string): Record
  */
 function parkedIn(mirror: string, idleDir: string): { dir: string; gitDir: string }[] {
   if (!existsSync(idleDir)) return [];
-  const parked = readdirSync(idleDir).map((id) => ({
-    dir: path.join(idleDir, id),
-    gitDir: adminDirOf(mirror, id),
-    isLinked: worktreeIdPattern.test(id) && existsSync(adminDirOf(mirror, id)),
-  }));
-  for (const orphan of parked.filter((p) => !p.isLinked))
-    rmSync(orphan.dir, { recursive: true, force: true });
-  return parked.filter((p) => p.isLinked).map(({ dir, gitDir }) => ({ dir, gitDir }));
+  const linked: { dir: string; gitDir: string }[] = [];
+  for (const id of readdirSync(idleDir)) {
+    const parked = { dir: path.join(idleDir, id), gitDir: adminDirOf(mirror, id) };
+    if (worktreeIdPattern.test(id) && existsSync(parked.gitDir)) linked.push(parked);
+    else rmSync(parked.dir, { recursive: true, force: true });
+  }
+  return linked;
 }
 
 export async function checkOutWorktree(input: {
