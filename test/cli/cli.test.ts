@@ -2,10 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { freePort } from "../../demo/free-port.ts";
 import { throwawayPrivateKey } from "../../demo/stand-ins/webhook-examples.ts";
-import { waitFor } from "../../demo/wait-for.ts";
-import { cleanEnv, repoRoot, runCli, spawnCli } from "../support/cli.ts";
+import { cleanEnv, repoRoot, runCli, startCliServer } from "../support/cli.ts";
 
 const twoMistakes = path.join(repoRoot, "test", "fixtures", "config", "two-mistakes.yaml");
 
@@ -69,63 +67,47 @@ describe("ai-dev command line", () => {
 
   it("start reads the app registration that setup mode wrote to .env", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "ai-dev-cli-"));
-    const port = await freePort();
     const key = throwawayPrivateKey().replaceAll("\n", "\\n");
     writeFileSync(path.join(dir, ".env"), `APP_ID=123\nPRIVATE_KEY="${key}"\nWEBHOOK_SECRET=from-dotenv\n`);
     const intakeConfig = path.join(repoRoot, "test", "fixtures", "intake", "ai-dev.config.yaml");
-    const env = cleanEnv({
-      DATA_DIR: path.join(dir, "data"),
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      AI_DEV_CONFIG: intakeConfig,
-    });
-    const child = spawnCli(["start", "--no-worker"], env, dir);
+    const server = await startCliServer(
+      ["start", "--no-worker"],
+      (port) =>
+        cleanEnv({
+          DATA_DIR: path.join(dir, "data"),
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          AI_DEV_CONFIG: intakeConfig,
+        }),
+      dir,
+    );
     try {
-      const health = await waitFor(
-        async () => {
-          const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-          return (await response.json()) as { mode: string };
-        },
-        60_000,
-        "/healthz",
-      );
+      const response = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      const health = (await response.json()) as { mode: string };
       expect(health.mode).toBe("app");
     } finally {
-      const exited = new Promise((resolve) => child.on("close", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("start with no configuration serves /healthz on the embedded database in setup mode", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "ai-dev-cli-"));
-    const port = await freePort();
-    const child = spawnCli(["start"], cleanEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }));
-    let output = "";
-    child.stdout?.on("data", (d) => {
-      output += String(d);
-    });
+    const server = await startCliServer(["start"], (port) =>
+      cleanEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }),
+    );
     try {
-      const health = await waitFor(
-        async () => {
-          const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-          return { status: response.status, body: await response.json() };
-        },
-        60_000,
-        "/healthz",
-      );
+      const response = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      const health = { status: response.status, body: await response.json() };
       expect(health.status).toBe(200);
       expect(health.body).toMatchObject({
         status: "ok",
         mode: "setup",
         database: { kind: "pglite", ok: true },
       });
-      expect(output).toContain("setup mode");
+      expect(server.output()).toContain("setup mode");
     } finally {
-      const exited = new Promise((resolve) => child.on("close", resolve));
-      child.kill("SIGTERM");
-      await exited;
+      await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 90_000); // a cold start of the whole app on a shared two-core machine

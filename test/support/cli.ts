@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { freePort } from "../../demo/free-port.ts";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..", "..");
 const bin = path.join(repoRoot, "bin", "ai-dev.js");
@@ -41,4 +42,56 @@ export async function outputOf(child: ChildProcess): Promise<CliResult> {
   });
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   return { code, stdout, stderr };
+}
+
+export interface CliServer {
+  child: ChildProcess;
+  port: number;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  /** SIGTERM, and the wait for it to end. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `ai-dev start …` on a port of its own. A free port stays free only until someone binds it, and the app
+ * takes seconds to, so a test running beside it can take the port first; the app says `Listening on
+ * <url>` once it holds the port, and one that ends before saying so is started again on another port.
+ */
+export async function startCliServer(
+  args: string[],
+  envFor: (port: number) => NodeJS.ProcessEnv,
+  cwd = repoRoot,
+): Promise<CliServer> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawnCli(args, envFor(port), cwd);
+    let output = "";
+    const listening = `Listening on http://127.0.0.1:${port}`;
+    const ended = new Promise<void>((resolve) => child.on("close", () => resolve()));
+    const bound = new Promise<boolean>((resolve) => {
+      const read = (d: unknown) => {
+        output += String(d);
+        if (output.includes(listening)) resolve(true);
+      };
+      child.stdout?.on("data", read);
+      child.stderr?.on("data", read);
+      void ended.then(() => resolve(false));
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const isBound = await bound;
+    clearTimeout(timer);
+    if (isBound) {
+      return {
+        child,
+        port,
+        output: () => output,
+        stop: async () => {
+          child.kill("SIGTERM");
+          await ended;
+        },
+      };
+    }
+    if (attempt === 3) throw new Error(`ai-dev ${args.join(" ")} never listened; it printed:\n${output}`);
+  }
 }
