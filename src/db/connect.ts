@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
+import { RemotePGlite } from "./pglite-remote.ts";
 import type { Database } from "./schema.ts";
 
 /** Where the app keeps its state: a PostgreSQL server, or PGlite embedded in this process. */
@@ -12,8 +12,11 @@ export type DatabaseTarget =
 export interface AppDatabase {
   db: Kysely<Database>;
   target: DatabaseTarget;
-  /** The PGlite instance when embedded: pg-boss runs on the same one, since PGlite allows one process. */
-  pglite: PGlite | undefined;
+  /**
+   * The PGlite instance when embedded, in a thread of its own: pg-boss runs on the same one, since PGlite
+   * opens a data directory in one process only.
+   */
+  pglite: RemotePGlite | undefined;
   /** The pg pool when on PostgreSQL, shared with pg-boss so one process holds one pool. */
   pool: pg.Pool | undefined;
   close(): Promise<void>;
@@ -38,7 +41,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<AppDatabase>
     return { db, target, pglite: undefined, pool, close: () => db.destroy() };
   }
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const pglite = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+  const pglite = new RemotePGlite(target.dataDir);
   try {
     await pglite.waitReady;
   } catch (cause) {
