@@ -9,7 +9,7 @@ import { openDatabase } from "../../src/db/connect.ts";
 import { migrateToLatest } from "../../src/db/migrate.ts";
 import { lockFileOf, newApiToken, readInstanceLock } from "../../src/ops/instance-lock.ts";
 import { runDetailSchema, runListSchema } from "../../src/ops/list-runs.ts";
-import { cleanEnv, runCli, spawnCli } from "../support/cli.ts";
+import { type CliServer, cleanEnv, runCli, startCliServer } from "../support/cli.ts";
 import { isPostgresUnderTest, openTestDatabase } from "../support/database.ts";
 import { implementRunId, planRunId, seedRuns } from "./seed-runs.ts";
 
@@ -28,34 +28,26 @@ async function seededDataDir(): Promise<string> {
 
 describe("ai-dev runs while `ai-dev start` holds the embedded database", () => {
   let dataDir: string;
+  let server: CliServer;
   let app: ChildProcess;
-  let appOutput = "";
   let appPid: number;
 
   beforeAll(async () => {
     dataDir = await seededDataDir();
-    const port = await freePort();
     // Setup mode (no APP_ID): the runs API is served in both modes.
-    app = spawnCli(["start"], cleanEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }));
-    app.stdout?.on("data", (d) => {
-      appOutput += String(d);
-    });
-    app.stderr?.on("data", (d) => {
-      appOutput += String(d);
-    });
+    server = await startCliServer(["start"], (port) =>
+      cleanEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }),
+    );
+    app = server.child;
     await waitFor(
-      async () => (readInstanceLock(dataDir)?.port === port ? true : undefined),
-      110_000,
+      async () => (readInstanceLock(dataDir)?.port === server.port ? true : undefined),
+      30_000,
       "the app's lock file with its port",
     );
     appPid = app.pid as number;
   }, 120_000); // a cold start of the whole app (PGlite, migrations) on a shared two-core machine
   afterAll(async () => {
-    if (app && app.exitCode === null && app.signalCode === null) {
-      const exited = new Promise((resolve) => app.on("close", resolve));
-      app.kill("SIGTERM");
-      await exited;
-    }
+    await server?.stop();
     if (dataDir) rmSync(path.dirname(dataDir), { recursive: true, force: true });
   });
 
@@ -73,8 +65,8 @@ describe("ai-dev runs while `ai-dev start` holds the embedded database", () => {
     expect(lines[1]).toContain(planRunId);
     expect(lines[2]).toMatch(/implement-issue\s+succeeded\s+2\s+\$1\.23$/);
     // The app answered it: the request is in the app's own log.
-    await waitFor(async () => (appOutput.includes("/api/v1/runs?limit=20") ? true : undefined));
-    expect(appOutput).not.toContain(readInstanceLock(dataDir)?.token);
+    await waitFor(async () => (server.output().includes("/api/v1/runs?limit=20") ? true : undefined));
+    expect(server.output()).not.toContain(readInstanceLock(dataDir)?.token);
   });
 
   it("prints JSON with --json and one run's steps with `runs show`", async () => {

@@ -63,9 +63,21 @@ export async function startCliServer(
   envFor: (port: number) => NodeJS.ProcessEnv,
   cwd = repoRoot,
 ): Promise<CliServer> {
+  return await startOnFreePort((port) => spawnCli(args, envFor(port), cwd), `ai-dev ${args.join(" ")}`);
+}
+
+/**
+ * What `startCliServer` does, for any way of starting the app (`npm start` too): `spawnOn(port)` starts
+ * it on that port; `stop` signals the child, or with `processGroup` the group of a child spawned detached.
+ */
+export async function startOnFreePort(
+  spawnOn: (port: number) => ChildProcess,
+  what: string,
+  { processGroup = false } = {},
+): Promise<CliServer> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const child = spawnCli(args, envFor(port), cwd);
+    const child = spawnOn(port);
     let output = "";
     const listening = `Listening on http://127.0.0.1:${port}`;
     const ended = new Promise<void>((resolve) => child.on("close", () => resolve()));
@@ -78,7 +90,13 @@ export async function startCliServer(
       child.stderr?.on("data", read);
       void ended.then(() => resolve(false));
     });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const kill = (signal: NodeJS.Signals) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // A detached child leads its own process group: npm's shell and the app under it go together.
+      if (processGroup && child.pid) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    };
+    const timer = setTimeout(() => kill("SIGKILL"), 110_000);
     const isBound = await bound;
     clearTimeout(timer);
     if (isBound) {
@@ -87,11 +105,11 @@ export async function startCliServer(
         port,
         output: () => output,
         stop: async () => {
-          child.kill("SIGTERM");
+          kill("SIGTERM");
           await ended;
         },
       };
     }
-    if (attempt === 3) throw new Error(`ai-dev ${args.join(" ")} never listened; it printed:\n${output}`);
+    if (attempt === 3) throw new Error(`${what} never listened; it printed:\n${output}`);
   }
 }
