@@ -141,14 +141,14 @@ export class IntakeRelay {
     for (;;) {
       const pending = await this.#db
         .selectFrom("deliveries")
-        .select(["id", "trigger"])
+        .select("id")
         .where("trigger", "is not", null)
         .where("relayed_at", "is", null)
         .orderBy("received_at")
         .limit(this.#batchSize)
         .execute();
       if (pending.length > 0) {
-        made += await this.#relayJobs(pending.map((row) => ({ deliveryId: row.id, event: row.trigger })));
+        made += await this.#relayJobs(pending.map((row) => ({ deliveryId: row.id })));
       }
       if (pending.length < this.#batchSize) return made;
     }

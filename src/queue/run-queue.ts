@@ -18,10 +18,14 @@ export interface RunJob {
   runId: string;
 }
 
+/**
+ * An intake job names its delivery; the trigger itself is in the delivery's row (deliveries.trigger),
+ * written once with the acknowledgement, not again into the job.
+ */
 export interface IntakeJob {
   deliveryId: string;
-  /** A TriggerEvent, checked again by the intake worker when it reads it back. */
-  event: unknown;
+  /** The TriggerEvent, on jobs queued before the job named only its delivery; read as it was then. */
+  event?: unknown;
 }
 
 export interface RunQueueOptions {

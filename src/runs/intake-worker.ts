@@ -3,6 +3,7 @@ import { processApiAssign } from "./api-assign.ts";
 import { processApiProject } from "./api-project.ts";
 import { audit } from "./audit.ts";
 import { processChatRequest } from "./chat-request.ts";
+import { triggerOf } from "./intake.ts";
 import { processTriggerEvent, type TriggerProcessingDeps } from "./process-trigger.ts";
 import { processTrackerCommand } from "./tracker-command.ts";
 import { processTrackerImplement } from "./tracker-request.ts";
@@ -24,7 +25,9 @@ export async function startIntakeWorker(
     { ...polling, localConcurrency: options.concurrency ?? 4 },
     async ([job]) => {
       if (!job) return;
-      const event = triggerEventSchema.parse(job.data.event);
+      const event = triggerEventSchema.parse(
+        job.data.event ?? (await triggerOf(deps.db, job.data.deliveryId)),
+      );
       if (event.kind === "chat_implement") await processChatRequest(deps, job.data.deliveryId, event);
       else if (event.kind === "api_assign") await processApiAssign(deps, job.data.deliveryId, event);
       else if (event.kind === "api_project") await processApiProject(deps, job.data.deliveryId, event);
@@ -42,7 +45,14 @@ export async function startIntakeWorker(
       actor: "ai-dev",
       action: "trigger.dead_lettered",
       deliveryId: job.data.deliveryId,
-      details: { event: job.data.event as Record<string, unknown> },
+      details: {
+        // What was asked for, when it is still there to read; the audit row is written either way.
+        event: (job.data.event ??
+          (await triggerOf(deps.db, job.data.deliveryId).catch(() => null))) as Record<
+          string,
+          unknown
+        > | null,
+      },
     });
   });
   return {

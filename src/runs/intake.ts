@@ -49,7 +49,7 @@ export async function acceptTriggerEvent(
 ): Promise<"accepted" | Exclude<DeliveryRecord, "recorded">> {
   const recorded = await recordDelivery(deps.db, delivery, event);
   if (recorded !== "recorded") return recorded;
-  deps.queue.intakeRelay.relay({ deliveryId: delivery.id, event });
+  deps.queue.intakeRelay.relay({ deliveryId: delivery.id });
   return "accepted";
 }
 
@@ -193,4 +193,19 @@ export async function recordDelivery(
     details: { event: delivery.event, digest: delivery.digest, firstDeliveryId: first?.id ?? null },
   });
   return "replayed_payload";
+}
+
+/**
+ * The trigger a delivery was accepted with, as the intake worker reads it for the delivery's job (the
+ * job names only the delivery). A delivery with no trigger has no job to run: that is a bug, said so.
+ */
+export async function triggerOf(db: Kysely<Database>, deliveryId: string): Promise<unknown> {
+  const row = await db
+    .selectFrom("deliveries")
+    .select("trigger")
+    .where("id", "=", deliveryId)
+    .executeTakeFirst();
+  if (row?.trigger == null)
+    throw new Error(`delivery ${deliveryId} has no recorded trigger for its intake job`);
+  return row.trigger;
 }
