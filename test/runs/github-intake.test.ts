@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { webhookExample } from "../../demo/stand-ins/webhook-examples.ts";
 import { waitFor } from "../../demo/wait-for.ts";
+import { insertDelivery } from "../../src/runs/intake.ts";
 import { installationId, startTestApp, type TestApp } from "../support/app-harness.ts";
 
 let app: TestApp;
@@ -146,6 +147,46 @@ describe("a label starts work", () => {
       .where("id", "=", id)
       .execute();
     expect(delivery).toHaveLength(1);
+  });
+});
+
+describe("intake jobs queued by the earlier code", () => {
+  it("a job that carries its trigger, as jobs did before they named only their delivery, still starts its run", async () => {
+    app.github.roles.set("Codertocat", "write");
+    const firstId = randomUUID();
+    expect(await deliverAndSettle("issues", labeled(), firstId)).toBe(200);
+    const recorded = await app.database.db
+      .selectFrom("deliveries")
+      .select("trigger")
+      .where("id", "=", firstId)
+      .executeTakeFirstOrThrow();
+    // The same trigger for another issue, under a delivery whose row holds no trigger: only the job has it.
+    const event = structuredClone(recorded.trigger) as {
+      trigger: { deliveryId: string; target: { number: number } };
+    };
+    const legacyId = randomUUID();
+    issueNumber += 1;
+    event.trigger.deliveryId = legacyId;
+    event.trigger.target.number = issueNumber;
+    await insertDelivery(app.database.db, {
+      id: legacyId,
+      source: "github",
+      event: "issues.labeled",
+      installationId,
+      repository: "Codertocat/Hello-World",
+    });
+    expect(await app.runtime.queue.enqueueIntakes(app.database.db, [{ deliveryId: legacyId, event }])).toBe(
+      1,
+    );
+    await waitFor(
+      async () => {
+        const jobs = await app.runtime.queue.boss.findJobs("intake", { data: { deliveryId: legacyId } });
+        return jobs.some((job) => job.state === "completed") ? true : undefined;
+      },
+      20_000,
+      "the intake of the job that carries its trigger",
+    );
+    expect(await runsOf(issueNumber)).toHaveLength(1);
   });
 });
 
