@@ -25,6 +25,14 @@ export async function startApp(options: StartOptions, env: NodeJS.ProcessEnv = p
   // Also on a crash, so the next start and `ai-dev runs` need not judge a stale lock by its pid alone.
   if (lock) process.once("exit", lock.release);
   const database = await openDatabase(target);
+  // Without its database thread the app can only fail every request: end, so a supervisor starts it again.
+  void database.pglite?.lost.then((error) => {
+    context.log.fatal(
+      { err: error },
+      "the embedded database stopped; exiting so the app can be started again",
+    );
+    process.exit(1);
+  });
   await migrateToLatest(database.db, schemaOf(database));
   context.log.info(
     { database: database.target.kind, config: context.loaded.file ?? "defaults" },

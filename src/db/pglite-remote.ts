@@ -28,6 +28,11 @@ export interface RemoteTransaction {
  */
 export class RemotePGlite {
   readonly waitReady: Promise<void>;
+  /**
+   * Settles when the thread ended without being closed (a WebAssembly abort, an out-of-memory end): every
+   * later query fails, so the process should end and be started again rather than serve without it.
+   */
+  readonly lost: Promise<Error>;
   ready = false;
   closed = false;
   readonly #worker: Worker;
@@ -36,9 +41,16 @@ export class RemotePGlite {
   #nextId = 1;
   #stopped: Error | undefined;
   #closeRequested = false;
+  readonly #lose: (error: Error) => void;
 
-  constructor(dataDir: string | undefined) {
-    this.#worker = new Worker(new URL("./pglite-thread.ts", import.meta.url), { workerData: { dataDir } });
+  /** `thread` is the module the worker runs: this directory's pglite-thread.ts, but in tests. */
+  constructor(dataDir: string | undefined, thread = new URL("./pglite-thread.ts", import.meta.url)) {
+    let lose: (error: Error) => void = () => {};
+    this.lost = new Promise<Error>((resolve) => {
+      lose = resolve;
+    });
+    this.#lose = lose;
+    this.#worker = new Worker(thread, { workerData: { dataDir } });
     this.waitReady = new Promise<void>((resolve, reject) => {
       this.#worker.on("message", (reply: ThreadReply) => {
         if (reply.kind === "ready") {
@@ -152,6 +164,7 @@ export class RemotePGlite {
   #stop(error: Error, rejectReady: (error: Error) => void) {
     if (this.#stopped) return;
     this.#stopped = error;
+    if (!this.#closeRequested && this.ready) this.#lose(error);
     this.closed = true;
     rejectReady(error);
     for (const pending of this.#pending.values()) pending.reject(error);

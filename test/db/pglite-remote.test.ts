@@ -128,3 +128,28 @@ describe("PGlite's thread, when it fails", () => {
     }
   });
 });
+
+describe("PGlite's thread, when it ends unasked", () => {
+  it("fails the call in flight and every later one, and says it is lost", async () => {
+    const thread = new URL("../fixtures/pglite-thread-that-ends.ts", import.meta.url);
+    const remote = new RemotePGlite(undefined, thread);
+    await remote.waitReady;
+    await expect(remote.query("select 1")).rejects.toThrow(
+      "the embedded database's thread ended (exit code 7)",
+    );
+    expect((await remote.lost).message).toContain("exit code 7");
+    await expect(remote.query("select 1")).rejects.toThrow("thread ended");
+    expect(remote.closed).toBe(true);
+  });
+
+  it("is not lost when it was closed", async () => {
+    const remote = new RemotePGlite(undefined);
+    await remote.waitReady;
+    await remote.close();
+    const settled = await Promise.race([
+      remote.lost.then(() => "lost"),
+      new Promise((r) => setTimeout(() => r("not lost"), 200)),
+    ]);
+    expect(settled).toBe("not lost");
+  });
+});
