@@ -66,7 +66,15 @@ describe("the team's Slack channel", () => {
       `:warning: Run ${waiting.id} for Codertocat/Hello-World#${number} reached its budget: This run is estimated at`,
     );
     expect(slack.messages[0]?.text).toContain("/approve-budget");
-    const thread = await first.database.db.selectFrom("run_threads").selectAll().execute();
+    // The fake records the message when it is posted; the app keeps the thread once Slack has answered.
+    const thread = await waitFor(
+      async () => {
+        const rows = await first.database.db.selectFrom("run_threads").selectAll().execute();
+        return rows.length > 0 ? rows : undefined;
+      },
+      10_000,
+      "the run's thread kept",
+    );
     expect(thread).toMatchObject([
       { run_id: waiting.id, channel: "#ai-dev", thread_id: "1503435956.000001" },
     ]);
