@@ -9,13 +9,11 @@ export interface RemoteResults<T> {
   fields: { name: string; dataTypeID: number }[];
 }
 
+type QueryOptions = { rowMode?: "array" | "object" };
+
 /** The part of a PGlite transaction kysely's PGliteDialect uses. */
 export interface RemoteTransaction {
-  query<T>(
-    sql: string,
-    params?: unknown[],
-    options?: { rowMode?: "array" | "object" },
-  ): Promise<RemoteResults<T>>;
+  query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<RemoteResults<T>>;
   exec(sql: string): Promise<RemoteResults<unknown>[]>;
   rollback(): Promise<void>;
 }
@@ -45,11 +43,9 @@ export class RemotePGlite {
 
   /** `thread` is the module the worker runs: this directory's pglite-thread.ts, but in tests. */
   constructor(dataDir: string | undefined, thread = new URL("./pglite-thread.ts", import.meta.url)) {
-    let lose: (error: Error) => void = () => {};
-    this.lost = new Promise<Error>((resolve) => {
-      lose = resolve;
-    });
-    this.#lose = lose;
+    const lost = Promise.withResolvers<Error>();
+    this.lost = lost.promise;
+    this.#lose = lost.resolve;
     this.#worker = new Worker(thread, { workerData: { dataDir } });
     this.waitReady = new Promise<void>((resolve, reject) => {
       this.#worker.on("message", (reply: ThreadReply) => {
@@ -57,7 +53,7 @@ export class RemotePGlite {
           this.ready = true;
           // Like PGlite in this thread, an idle database does not keep the process alive; starting, or a
           // call in flight, does.
-          if (this.#pending.size === 0 && this.ready) this.#worker.unref();
+          if (this.#pending.size === 0) this.#worker.unref();
           resolve();
         } else if (reply.kind === "failed") {
           reject(toError(reply.error));
@@ -73,16 +69,12 @@ export class RemotePGlite {
     this.waitReady.catch(() => {});
   }
 
-  query<T>(
-    sql: string,
-    params?: unknown[],
-    options?: { rowMode?: "array" | "object" },
-  ): Promise<RemoteResults<T>> {
-    return this.#call({ op: "query", sql, params, rowMode: options?.rowMode }) as Promise<RemoteResults<T>>;
+  query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<RemoteResults<T>> {
+    return this.#query<T>(undefined, sql, params, options);
   }
 
   exec(sql: string): Promise<RemoteResults<unknown>[]> {
-    return this.#call({ op: "exec", sql }) as Promise<RemoteResults<unknown>[]>;
+    return this.#exec(undefined, sql);
   }
 
   /**
@@ -98,9 +90,8 @@ export class RemotePGlite {
       await this.#call({ op: "end", tx, commit });
     };
     const handle: RemoteTransaction = {
-      query: <R>(sql: string, params?: unknown[], options?: { rowMode?: "array" | "object" }) =>
-        this.#call({ op: "query", sql, params, rowMode: options?.rowMode, tx }) as Promise<RemoteResults<R>>,
-      exec: (sql) => this.#call({ op: "exec", sql, tx }) as Promise<RemoteResults<unknown>[]>,
+      query: (sql, params, options) => this.#query(tx, sql, params, options),
+      exec: (sql) => this.#exec(tx, sql),
       rollback: () => endWith(false),
     };
     let result: T;
@@ -136,6 +127,22 @@ export class RemotePGlite {
       await exited;
       clearTimeout(timer);
     }
+  }
+
+  /** A statement on the instance (`tx` undefined) or inside the open transaction `tx`. */
+  #query<T>(
+    tx: number | undefined,
+    sql: string,
+    params?: unknown[],
+    options?: QueryOptions,
+  ): Promise<RemoteResults<T>> {
+    const request = { op: "query", sql, params, rowMode: options?.rowMode } as const;
+    return this.#call(tx === undefined ? request : { ...request, tx }) as Promise<RemoteResults<T>>;
+  }
+
+  #exec(tx: number | undefined, sql: string): Promise<RemoteResults<unknown>[]> {
+    const request = { op: "exec", sql } as const;
+    return this.#call(tx === undefined ? request : { ...request, tx }) as Promise<RemoteResults<unknown>[]>;
   }
 
   #call(request: Request, { evenIfClosed = false } = {}): Promise<unknown> {
