@@ -65,6 +65,9 @@ async function auditOf(action: string, target: string) {
     .selectAll()
     .where("action", "=", action)
     .where("target", "=", target)
+    // In the order written: PostgreSQL returns rows in no set order, and fills space that other tests'
+    // deleted rows left, so heap order is not insert order.
+    .orderBy("id")
     .execute();
 }
 
