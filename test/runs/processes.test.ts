@@ -239,6 +239,18 @@ async function runHeldMidStep(extraEnv: NodeJS.ProcessEnv) {
   return { a, b, api, finished, steps };
 }
 
+/**
+ * The worker logs "run succeeded" after the run's row commits, and its log reaches the pipe a moment
+ * later still: waited for, since the run was seen finished in the database first.
+ */
+async function runSucceededLine(worker: { output(): string }): Promise<void> {
+  await waitFor(
+    async () => (worker.output().includes('"msg":"run succeeded"') ? true : undefined),
+    10_000,
+    "the worker's run succeeded line",
+  );
+}
+
 describe.skipIf(!isPostgresUnderTest())("a worker that stops mid-step, on PostgreSQL", () => {
   it("resumes a SIGKILLed worker's run on another worker within 2 minutes", async () => {
     const { a, b, api, finished, steps } = await runHeldMidStep({ AI_DEV_RUN_HEARTBEAT_SECONDS: "10" });
@@ -255,7 +267,7 @@ describe.skipIf(!isPostgresUnderTest())("a worker that stops mid-step, on Postgr
       { step_name: "plan", status: "succeeded", attempt: 2 },
       { step_name: "conclude", status: "succeeded", attempt: 1 },
     ]);
-    expect(b.output()).toContain('"msg":"run succeeded"');
+    await runSucceededLine(b);
   }, 240_000);
 
   it("on SIGTERM exits within its grace period mid-step, and another worker finishes the run at once", async () => {
@@ -280,6 +292,6 @@ describe.skipIf(!isPostgresUnderTest())("a worker that stops mid-step, on Postgr
       { step_name: "plan", status: "succeeded", attempt: 2 },
       { step_name: "conclude", status: "succeeded", attempt: 1 },
     ]);
-    expect(b.output()).toContain('"msg":"run succeeded"');
+    await runSucceededLine(b);
   }, 240_000);
 });
