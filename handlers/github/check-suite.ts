@@ -1,7 +1,7 @@
-import type { Probot } from "probot";
 import { isAppPullRequest } from "../../src/runs/run-queries.ts";
 import { acceptTrigger } from "./accept.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
+import type { EventRegistrar } from "./event-routes.ts";
 import { checkSuiteCompletedSchema, parsedPayload } from "./payload-schemas.ts";
 import { recordOnly } from "./record-only.ts";
 import { githubTrigger } from "./trigger.ts";
@@ -11,7 +11,7 @@ import { githubTrigger } from "./trigger.ts";
  * workflow with the failing checks as its instructions (`revision.failed_checks` in ai-dev.config.yaml
  * turns it off). Other suites are only recorded.
  */
-export function registerCheckSuiteHandlers(app: Probot, deps: GithubHandlerDeps): void {
+export function registerCheckSuiteHandlers(app: EventRegistrar, deps: GithubHandlerDeps): void {
   app.on("check_suite.completed", async (context) => {
     const payload = parsedPayload(checkSuiteCompletedSchema, context);
     const suite = payload.check_suite;

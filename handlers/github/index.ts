@@ -1,31 +1,15 @@
 import type { Probot } from "probot";
 import { registerCheckSuiteHandlers } from "./check-suite.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
+import { EventRoutes } from "./event-routes.ts";
 import { registerInstallationHandlers } from "./installation.ts";
 import { registerIssueCommentHandlers } from "./issue-comment.ts";
 import { registerIssueHandlers } from "./issues.ts";
 import { registerPullRequestHandlers } from "./pull-request.ts";
 import { registerPullRequestReviewHandlers } from "./pull-request-review.ts";
 import { recordOnly } from "./record-only.ts";
-import { eventName } from "./trigger.ts";
 
 export type { GithubHandlerDeps } from "./deps.ts";
-
-/** The events the app acts on; the others are recorded once and otherwise left alone. */
-const handledEvents = new Set([
-  "issues.labeled",
-  "issues.edited",
-  "issue_comment.created",
-  "pull_request_review.submitted",
-  "pull_request_review_comment.created",
-  "pull_request.closed",
-  "check_suite.completed",
-  "installation.created",
-  "installation.deleted",
-  "installation.suspend",
-  "installation.unsuspend",
-  "installation.new_permissions_accepted",
-]);
 
 /**
  * GitHub webhooks. Probot has already checked X-Hub-Signature-256 against the raw body before parsing
@@ -34,13 +18,17 @@ const handledEvents = new Set([
  * and a database error answers 500 so the delivery can be sent again.
  */
 export function registerGithubHandlers(app: Probot, deps: GithubHandlerDeps): void {
-  registerIssueHandlers(app, deps);
-  registerIssueCommentHandlers(app, deps);
-  registerPullRequestReviewHandlers(app, deps);
-  registerPullRequestHandlers(app, deps);
-  registerInstallationHandlers(app, deps);
-  registerCheckSuiteHandlers(app, deps);
+  const routes = new EventRoutes();
+  registerIssueHandlers(routes, deps);
+  registerIssueCommentHandlers(routes, deps);
+  registerPullRequestReviewHandlers(routes, deps);
+  registerPullRequestHandlers(routes, deps);
+  registerInstallationHandlers(routes, deps);
+  registerCheckSuiteHandlers(routes, deps);
+  // One hook, so one context per delivery; an event no handler takes is recorded once.
   app.onAny(async (context) => {
-    if (!handledEvents.has(eventName(context))) await recordOnly(context, deps);
+    const handlers = routes.handlersOf(context);
+    if (handlers.length === 0) return await recordOnly(context, deps);
+    for (const handler of handlers) await handler(context);
   });
 }

@@ -1,11 +1,11 @@
-import type { Probot } from "probot";
 import { insertDelivery } from "../../src/runs/intake.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
+import type { EventRegistrar } from "./event-routes.ts";
 import { installationEventSchema, parsedPayload } from "./payload-schemas.ts";
 import { deliveryOf } from "./trigger.ts";
 
 /** `installation` events keep the installations table current: created, deleted, suspended, resumed. */
-export function registerInstallationHandlers(app: Probot, deps: GithubHandlerDeps): void {
+export function registerInstallationHandlers(app: EventRegistrar, deps: GithubHandlerDeps): void {
   app.on("installation", async (context) => {
     const payload = parsedPayload(installationEventSchema, context);
     const { installation } = payload;

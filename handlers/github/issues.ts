@@ -1,12 +1,12 @@
-import type { Probot } from "probot";
 import { acceptTrigger } from "./accept.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
+import type { EventRegistrar } from "./event-routes.ts";
 import { issuesLabeledSchema, parsedPayload } from "./payload-schemas.ts";
 import { recordOnly } from "./record-only.ts";
 import { githubTrigger } from "./trigger.ts";
 
 /** `issues.labeled` with the trigger label asks for the default workflow on that issue. */
-export function registerIssueHandlers(app: Probot, deps: GithubHandlerDeps): void {
+export function registerIssueHandlers(app: EventRegistrar, deps: GithubHandlerDeps): void {
   app.on("issues.labeled", async (context) => {
     const payload = parsedPayload(issuesLabeledSchema, context);
     const trigger = githubTrigger(context, payload, { kind: "issue", fields: payload.issue });

@@ -1,8 +1,8 @@
-import type { Probot } from "probot";
 import type { z } from "zod";
 import { isAppPullRequest } from "../../src/runs/run-queries.ts";
 import { acceptTrigger } from "./accept.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
+import type { EventRegistrar } from "./event-routes.ts";
 import { parsedPayload, reviewCommentCreatedSchema, reviewSubmittedSchema } from "./payload-schemas.ts";
 import { recordOnly } from "./record-only.ts";
 import { type DeliveryContext, githubTrigger } from "./trigger.ts";
@@ -14,7 +14,7 @@ type ReviewTriggerPayload = z.infer<typeof reviewSubmittedSchema | typeof review
  * `revise` workflow. The comments of one review share its id, so they and the review make one run; the
  * intake worker reads the whole review from GitHub, so the text delivered here is only the fallback.
  */
-export function registerPullRequestReviewHandlers(app: Probot, deps: GithubHandlerDeps): void {
+export function registerPullRequestReviewHandlers(app: EventRegistrar, deps: GithubHandlerDeps): void {
   app.on("pull_request_review.submitted", async (context) => {
     const payload = parsedPayload(reviewSubmittedSchema, context);
     const { review } = payload;

@@ -1,9 +1,9 @@
-import type { Probot } from "probot";
 import { audit } from "../../src/runs/audit.ts";
 import { cancelRun } from "../../src/runs/cancel-run.ts";
 import { insertDelivery } from "../../src/runs/intake.ts";
 import { activeStatuses } from "../../src/runs/run-queries.ts";
 import type { GithubHandlerDeps } from "./deps.ts";
+import type { EventRegistrar } from "./event-routes.ts";
 import { parsedPayload, pullRequestClosedSchema } from "./payload-schemas.ts";
 import { deliveryOf } from "./trigger.ts";
 
@@ -12,7 +12,7 @@ import { deliveryOf } from "./trigger.ts";
  * it are cancelled at their next step, and the audit log records whether it was merged (by a person:
  * the app never merges).
  */
-export function registerPullRequestHandlers(app: Probot, deps: GithubHandlerDeps): void {
+export function registerPullRequestHandlers(app: EventRegistrar, deps: GithubHandlerDeps): void {
   app.on("pull_request.closed", async (context) => {
     const payload = parsedPayload(pullRequestClosedSchema, context);
     const repository = payload.repository.full_name;
