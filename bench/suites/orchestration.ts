@@ -201,7 +201,14 @@ export async function run(): Promise<BenchFigures> {
       { label: `${kind}: of which accepted → first step started (queues)`, value: `${of("queuedMs")} ms` },
       { label: `${kind}: of which the develop step`, value: `${of("developMs")} ms` },
       { label: `${kind}: of which develop done → PR created`, value: `${of("toPullMs")} ms` },
-      { label: `${kind}: GitHub writes before the PR (within the installation's burst)`, value: `${writes}` },
+      {
+        label: `${kind}: fastest run (back to back, later runs find the installation's write burst spent)`,
+        value: `${Math.round(Math.min(...measured.map((m) => m.orchestrationMs)))} ms`,
+      },
+      {
+        label: `${kind}: GitHub writes before the PR (paced per installation: adapters/github/paced-octokit.ts)`,
+        value: `${writes}`,
+      },
     );
   }
   if (!process.env.DATABASE_URL)
