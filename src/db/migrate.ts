@@ -19,7 +19,9 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   });
   let result = await migrator.migrateToLatest();
   // Kysely looks for its bookkeeping tables across every schema on the server; a schema dropped in the
-  // middle of that look (another app or test sharing the server) fails it with 3F000. Look again.
+  // middle of that look (another app or test sharing the server) fails it with 3F000, or with 42P01 for
+  // one of its tables (seen in CI). Look again: a migration that fails so on its own fails every time,
+  // and its transaction was rolled back.
   for (let retry = 0; retry < 3 && isVanishedSchema(result.error); retry++)
     result = await migrator.migrateToLatest();
   if (result.error) {
@@ -29,6 +31,8 @@ export async function migrateToLatest(db: Kysely<Database>, schema?: string): Pr
   return result;
 }
 
+/** invalid_schema_name or undefined_table: what a concurrent DROP SCHEMA elsewhere looks like here. */
 function isVanishedSchema(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "3F000";
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code === "3F000" || code === "42P01";
 }
