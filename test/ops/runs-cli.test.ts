@@ -10,6 +10,7 @@ import { migrateToLatest } from "../../src/db/migrate.ts";
 import { lockFileOf, newApiToken, readInstanceLock } from "../../src/ops/instance-lock.ts";
 import { runDetailSchema, runListSchema } from "../../src/ops/list-runs.ts";
 import { type CliServer, cleanEnv, runCli, startCliServer } from "../support/cli.ts";
+import { waitForOutput } from "../support/cli-processes.ts";
 import { isPostgresUnderTest, openTestDatabase } from "../support/database.ts";
 import { implementRunId, planRunId, seedRuns } from "./seed-runs.ts";
 
@@ -65,7 +66,7 @@ describe("ai-dev runs while `ai-dev start` holds the embedded database", () => {
     expect(lines[1]).toContain(planRunId);
     expect(lines[2]).toMatch(/implement-issue\s+succeeded\s+2\s+\$1\.23$/);
     // The app answered it: the request is in the app's own log.
-    await waitFor(async () => (server.output().includes("/api/v1/runs?limit=20") ? true : undefined));
+    await waitForOutput(server, "/api/v1/runs?limit=20");
     expect(server.output()).not.toContain(readInstanceLock(dataDir)?.token);
   });
 

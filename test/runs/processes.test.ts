@@ -18,7 +18,7 @@ import { RunQueue } from "../../src/queue/run-queue.ts";
 import { acceptRunRequest } from "../../src/runs/intake.ts";
 import { installationId, intakeConfig, webhookSecret } from "../support/app-harness.ts";
 import { cleanEnv, repoRoot } from "../support/cli.ts";
-import { CliProcesses, killHard } from "../support/cli-processes.ts";
+import { CliProcesses, killHard, waitForOutput } from "../support/cli-processes.ts";
 import { isPostgresUnderTest, openTestDatabase, type TestDatabase } from "../support/database.ts";
 import { finishedRun } from "../support/runs.ts";
 import { anthropicFixture } from "../support/scripted-anthropic/fixtures.ts";
@@ -223,11 +223,7 @@ async function runHeldMidStep(extraEnv: NodeJS.ProcessEnv) {
   const a = processes.start(["worker"], workerEnv);
   await waitFor(async () => (api.requests.length === 1 ? true : undefined), 60_000, "worker A's model call");
   const b = processes.start(["worker"], workerEnv);
-  await waitFor(
-    async () => (b.output().includes('"msg":"database ready"') ? true : undefined),
-    60_000,
-    "worker B to start",
-  );
+  await waitForOutput(b, '"msg":"database ready"', 60_000, "worker B to start");
   const finished = () => finishedRun(test.db, 77, 120_000);
   const steps = () =>
     test.db
@@ -237,18 +233,6 @@ async function runHeldMidStep(extraEnv: NodeJS.ProcessEnv) {
       .orderBy("position")
       .execute();
   return { a, b, api, finished, steps };
-}
-
-/**
- * The worker logs "run succeeded" after the run's row commits, and its log reaches the pipe a moment
- * later still: waited for, since the run was seen finished in the database first.
- */
-async function runSucceededLine(worker: { output(): string }): Promise<void> {
-  await waitFor(
-    async () => (worker.output().includes('"msg":"run succeeded"') ? true : undefined),
-    10_000,
-    "the worker's run succeeded line",
-  );
 }
 
 describe.skipIf(!isPostgresUnderTest())("a worker that stops mid-step, on PostgreSQL", () => {
@@ -267,7 +251,7 @@ describe.skipIf(!isPostgresUnderTest())("a worker that stops mid-step, on Postgr
       { step_name: "plan", status: "succeeded", attempt: 2 },
       { step_name: "conclude", status: "succeeded", attempt: 1 },
     ]);
-    await runSucceededLine(b);
+    await waitForOutput(b, '"msg":"run succeeded"', 10_000);
   }, 240_000);
 
   it("on SIGTERM exits within its grace period mid-step, and another worker finishes the run at once", async () => {
@@ -292,6 +276,6 @@ describe.skipIf(!isPostgresUnderTest())("a worker that stops mid-step, on Postgr
       { step_name: "plan", status: "succeeded", attempt: 2 },
       { step_name: "conclude", status: "succeeded", attempt: 1 },
     ]);
-    await runSucceededLine(b);
+    await waitForOutput(b, '"msg":"run succeeded"', 10_000);
   }, 240_000);
 });

@@ -1,10 +1,24 @@
 import type { ChildProcess } from "node:child_process";
+import { waitFor } from "../../demo/wait-for.ts";
 import { repoRoot, spawnCli } from "./cli.ts";
 
 export interface CliProcess {
   child: ChildProcess;
   /** Everything it wrote so far, stdout and stderr together (JSON log lines). */
   output(): string;
+}
+
+/**
+ * Waits until a process has written `text`. A process logs after the state it reports is visible (a
+ * row committed, a port bound), and its output reaches the pipe later still.
+ */
+export async function waitForOutput(
+  process: Pick<CliProcess, "output">,
+  text: string,
+  deadlineMs = 30_000,
+  what = `the output ${text}`,
+): Promise<void> {
+  await waitFor(async () => (process.output().includes(text) ? true : undefined), deadlineMs, what);
 }
 
 /** Sends SIGKILL (a crash: no shutdown code runs) and resolves once the process is gone. */
