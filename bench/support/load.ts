@@ -3,7 +3,10 @@
  * 127.0.0.1 only. Two shapes: closed loop (N connections, each sends its next request when the last
  * answered: finds the saturation rate) and fixed rate (requests scheduled at R/s over N connections;
  * latency counts from the scheduled time, so a slow server cannot hide its queue by slowing the sender).
- * Bounded by a request count and a time limit, whichever comes first.
+ * Bounded by a request count and a time limit, whichever comes first. Each phase may begin with untimed
+ * warm-up deliveries from the same thread and socket pool: a phase's thread is new, and its first
+ * thousand sends run unoptimised code and open sockets, a burst of client work that lands on the same
+ * two cores as the server and would be timed against whichever server has the least idle CPU.
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
@@ -25,6 +28,11 @@ export interface LoadSpec {
   rate?: number;
   requests: number;
   maxSeconds: number;
+  /**
+   * Untimed deliveries first, closed loop over up to `connections` sockets (numbered after the timed
+   * ones: the template's numbers must cover requests + warmup).
+   */
+  warmup?: number;
   delivery: DeliveryTemplate;
 }
 
@@ -36,6 +44,8 @@ export interface LoadResult {
   firstError: string | undefined;
   /** From the first send to the last answer. */
   elapsedMs: number;
+  /** Warm-up deliveries answered 2xx (untimed, not in latencies). */
+  warmedUp: number;
 }
 
 /** One delivery's body and headers, as GitHub would send it: a new delivery id and issue number each. */
@@ -70,10 +80,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let done = 0;
   let errors = 0;
   let firstError: string | undefined;
-  const started = performance.now();
-  const deadline = started + spec.maxSeconds * 1000;
-
-  const send = (i: number, since: number) =>
+  let warmedUp = 0;
+  const send = (i: number, since: number, timed = true) =>
     new Promise<void>((resolve) => {
       const { body, headers } = make(i);
       const fail = (message: string) => {
@@ -85,7 +93,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         res.resume();
         res.on("end", () => {
           if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) {
-            latencies[done++] = performance.now() - since;
+            if (timed) latencies[done++] = performance.now() - since;
+            else warmedUp += 1;
             resolve();
           } else fail(`HTTP ${res.statusCode}`);
         });
@@ -95,16 +104,35 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       req.end(body);
     });
 
+  let started = performance.now();
   try {
+    if (spec.warmup) await warmUp(spec, spec.warmup, send);
+    started = performance.now();
+    const deadline = started + spec.maxSeconds * 1000;
     if (spec.rate === undefined) await closedLoop(spec, send, deadline);
     else await fixedRate(spec, spec.rate, send, deadline);
   } finally {
     agent.destroy();
   }
-  return { latencies: latencies.slice(0, done), errors, firstError, elapsedMs: performance.now() - started };
+  return {
+    latencies: latencies.slice(0, done),
+    errors,
+    firstError,
+    elapsedMs: performance.now() - started,
+    warmedUp,
+  };
 }
 
-type Send = (i: number, since: number) => Promise<void>;
+type Send = (i: number, since: number, timed?: boolean) => Promise<void>;
+
+/** The untimed deliveries, closed loop over the phase's sockets, numbered after the timed ones. */
+async function warmUp(spec: LoadSpec, count: number, send: Send): Promise<void> {
+  let next = 0;
+  const loop = async () => {
+    while (next < count) await send(spec.requests + next++, performance.now(), false);
+  };
+  await Promise.all(Array.from({ length: spec.connections }, loop));
+}
 
 async function closedLoop(spec: LoadSpec, send: Send, deadline: number): Promise<void> {
   let next = 0;
@@ -137,6 +165,8 @@ async function fixedRate(spec: LoadSpec, rate: number, send: Send, deadline: num
 
 export interface LatencySummary {
   count: number;
+  /** Untimed warm-up deliveries answered 2xx before the timed ones. */
+  warmedUp: number;
   p50: number;
   p99: number;
   max: number;
@@ -149,6 +179,7 @@ export function summarize(result: LoadResult): LatencySummary {
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
   return {
     count: sorted.length,
+    warmedUp: result.warmedUp,
     p50: at(0.5),
     p99: at(0.99),
     max: sorted.at(-1) ?? Number.NaN,
