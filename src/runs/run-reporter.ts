@@ -10,6 +10,15 @@ import { renderProgressComment } from "./progress-comment.ts";
 import { isTaskChanged } from "./task-edited.ts";
 
 /**
+ * The least time between two edits of a progress comment that `schedule` asks for. The comment is a
+ * status, not a log: steps that end within a few seconds of each other (open the PR, request review,
+ * link it, mark the task) would each edit it, and every edit spends one of the installation's paced
+ * GitHub writes (adapters/github/paced-octokit.ts), queued in front of the run's own next write. Spaced
+ * out, the edits of those seconds fold into one with the newest state.
+ */
+export const defaultMinEditIntervalMs = 3_000;
+
+/**
  * Keeps a run's progress comment in step with its state. The comment id is stored with the run, so a
  * retried job or a resumed run edits the same comment instead of posting a second one.
  */
@@ -26,6 +35,13 @@ export class RunReporter {
   #pending: readonly string[] | undefined;
   /** The edits in flight, until none is pending. */
   #publishing: Promise<void> | undefined;
+  readonly #minEditIntervalMs: number;
+  /** When the last edit was sent (performance.now()); none yet: the first one goes at once. */
+  #lastSentAt = Number.NEGATIVE_INFINITY;
+  /** An `update` is waiting: the next edit goes without waiting out the interval. */
+  #isFlushRequested = false;
+  /** Ends the wait for the interval early (an `update` came). */
+  #wake: (() => void) | undefined;
 
   constructor(options: {
     db: Kysely<Database>;
@@ -35,6 +51,7 @@ export class RunReporter {
     appName: string;
     log: Logger;
     commentId: number | null;
+    minEditIntervalMs?: number;
   }) {
     this.#db = options.db;
     this.#runId = options.runId;
@@ -43,29 +60,37 @@ export class RunReporter {
     this.#appName = options.appName;
     this.#log = options.log;
     this.#commentId = options.commentId ?? undefined;
+    this.#minEditIntervalMs = options.minEditIntervalMs ?? defaultMinEditIntervalMs;
   }
 
   /**
    * Asks for the comment to show the run's current state, without waiting for GitHub: the run's steps
    * go on while the edit waits its turn behind the installation's write pacing. Requests that arrive
-   * while an edit is in flight fold into one more edit with the newest notes, so edits never overlap
-   * (two at once could post two comments) and never pile up.
+   * while an edit is in flight, or within minEditIntervalMs of the last, fold into one more edit with
+   * the newest notes, so edits never overlap (two at once could post two comments) and never pile up.
    */
   schedule(notes: readonly string[] = []): void {
     this.#pending = notes;
     this.#publishing ??= this.#drain();
   }
 
-  /** Posts or edits the comment with the run's current state and waits until GitHub has it; a GitHub
-   * hiccup never fails the run. */
+  /** Posts or edits the comment with the run's current state now (after the edit in flight, never
+   * beside it) and waits until GitHub has it; a GitHub hiccup never fails the run. */
   async update(notes: readonly string[] = []): Promise<void> {
+    this.#isFlushRequested = true;
+    this.#wake?.();
     this.schedule(notes);
     await this.#publishing;
   }
 
   async #drain(): Promise<void> {
-    for (let notes = this.#pending; notes !== undefined; notes = this.#pending) {
+    while (this.#pending !== undefined) {
+      const wait = this.#lastSentAt + this.#minEditIntervalMs - performance.now();
+      if (wait > 0 && !this.#isFlushRequested) await this.#sleep(wait);
+      // The newest notes, including what was asked during the wait.
+      const notes = this.#pending ?? [];
       this.#pending = undefined;
+      this.#isFlushRequested = false;
       try {
         await this.#publish(notes);
       } catch (err) {
@@ -73,6 +98,21 @@ export class RunReporter {
       }
     }
     this.#publishing = undefined;
+  }
+
+  /** Waits `ms`, or less if an `update` comes; never keeps the process alive on its own. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      this.#wake = done;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    }).finally(() => {
+      this.#wake = undefined;
+    });
   }
 
   async #publish(notes: readonly string[]): Promise<void> {
@@ -104,6 +144,7 @@ export class RunReporter {
       taskChanged: await isTaskChanged(this.#db, this.#runId),
     });
     if (body === this.#lastBody) return;
+    this.#lastSentAt = performance.now();
     if (this.#commentId === undefined) {
       this.#commentId = await this.#thread.comment(body);
       await this.#db
