@@ -202,7 +202,7 @@ export async function run(): Promise<BenchFigures> {
       { label: `${kind}: of which the develop step`, value: `${of("developMs")} ms` },
       { label: `${kind}: of which develop done → PR created`, value: `${of("toPullMs")} ms` },
       {
-        label: `${kind}: fastest run (back to back, later runs find the installation's write burst spent)`,
+        label: `${kind}: fastest run (the runs go back to back on one installation)`,
         value: `${Math.round(Math.min(...measured.map((m) => m.orchestrationMs)))} ms`,
       },
       {

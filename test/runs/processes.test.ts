@@ -182,8 +182,8 @@ describe("durable runs across processes", () => {
       expect(steps).toHaveLength(40);
       expect(steps.every((s) => s.attempt === 1)).toBe(true);
       // Each run posts one progress comment. Comments notify people, so each process paces them per
-      // installation (adapters/github/paced-octokit.ts: a burst, then one every 3 s): some land after
-      // their run has ended.
+      // installation (adapters/github/paced-octokit.ts: a burst of 40, then one every 8 s): they may
+      // land after their run has ended.
       const posted = await waitFor(
         async () => {
           const posts = github.comments().filter((c) => c.method === "POST");
@@ -192,7 +192,7 @@ describe("durable runs across processes", () => {
         60_000,
         "one progress comment per run",
       );
-      await new Promise((resolve) => setTimeout(resolve, 3_500)); // one pacing interval: nothing more comes
+      await new Promise((resolve) => setTimeout(resolve, 3_500)); // a moment later, nothing more comes
       expect(github.comments().filter((c) => c.method === "POST")).toHaveLength(posted.length);
       expect(posted).toHaveLength(20);
       const executedBy = workers.map((w) => (w.output().match(/"msg":"run succeeded"/g) ?? []).length);
