@@ -1,22 +1,19 @@
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadWorkflows } from "../../src/engine/load-workflows.ts";
 import { getRun, listStepRuns } from "../../src/engine/run-store.ts";
 import { PartialEffectError } from "../../src/errors.ts";
-import { pluginCatalog } from "../../src/plugins/catalog.ts";
 import { renderProgressComment } from "../../src/runs/progress-comment.ts";
 import { pullRequestOf } from "../../src/runs/run-reporter.ts";
 import { openTestDatabase, type TestDatabase } from "../support/database.ts";
-import { recordingAdapters, recordingAgents, recordingModel } from "./support/recording-ports.ts";
+import {
+  recordingAdapters,
+  recordingAgents,
+  recordingModel,
+  shippedWorkflows,
+} from "./support/recording-ports.ts";
 import { startRun } from "./support/start-run.ts";
 
 // Rollback never destroys delivered work, on the shipped workflows with recording adapters.
-const root = path.join(import.meta.dirname, "..", "..");
-const workflows = loadWorkflows({
-  dir: path.join(root, "workflows"),
-  promptsDir: path.join(root, "prompts"),
-  catalog: pluginCatalog,
-});
+const workflows = shippedWorkflows();
 
 let database: TestDatabase;
 beforeAll(async () => {

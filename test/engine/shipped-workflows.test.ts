@@ -1,24 +1,24 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadWorkflows } from "../../src/engine/load-workflows.ts";
 import { getRun, listStepRuns } from "../../src/engine/run-store.ts";
 import { createLiquid, parsePromptTemplate } from "../../src/engine/template.ts";
 import { validateWorkflowFiles } from "../../src/engine/validate-command.ts";
-import { pluginCatalog } from "../../src/plugins/catalog.ts";
 import { openTestDatabase, type TestDatabase } from "../support/database.ts";
 import {
   failingAdapters,
   recordingAdapters,
   recordingAgents,
   recordingModel,
+  shippedPromptsDir,
+  shippedWorkflows,
+  shippedWorkflowsDir,
 } from "./support/recording-ports.ts";
 import { startRun } from "./support/start-run.ts";
 
-const root = path.join(import.meta.dirname, "..", "..");
-const workflowsDir = path.join(root, "workflows");
-const promptsDir = path.join(root, "prompts");
-const workflows = loadWorkflows({ dir: workflowsDir, promptsDir, catalog: pluginCatalog });
+const workflowsDir = shippedWorkflowsDir;
+const promptsDir = shippedPromptsDir;
+const workflows = shippedWorkflows();
 
 let database: TestDatabase;
 beforeAll(async () => {

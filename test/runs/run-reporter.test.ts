@@ -1,19 +1,12 @@
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadWorkflows } from "../../src/engine/load-workflows.ts";
 import { createLogger } from "../../src/logging/logger.ts";
-import { pluginCatalog } from "../../src/plugins/catalog.ts";
 import type { IssueThread } from "../../src/plugins/issue-thread.ts";
 import { RunReporter } from "../../src/runs/run-reporter.ts";
+import { shippedWorkflows } from "../engine/support/recording-ports.ts";
 import { startRun } from "../engine/support/start-run.ts";
 import { openTestDatabase, type TestDatabase } from "../support/database.ts";
 
-const root = path.join(import.meta.dirname, "..", "..");
-const workflows = loadWorkflows({
-  dir: path.join(root, "workflows"),
-  promptsDir: path.join(root, "prompts"),
-  catalog: pluginCatalog,
-});
+const workflows = shippedWorkflows();
 
 let database: TestDatabase;
 beforeAll(async () => {

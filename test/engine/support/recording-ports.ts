@@ -10,6 +10,14 @@ import type { ExecuteRunDeps } from "../../../src/engine/run-execution.ts";
 import { type PluginAdapters, pluginCatalog } from "../../../src/plugins/catalog.ts";
 
 export const fixturePromptsDir = path.join(import.meta.dirname, "..", "fixtures", "prompts");
+/** The repository's own workflows/ and prompts/, as the app ships them. */
+export const shippedWorkflowsDir = path.join(import.meta.dirname, "..", "..", "..", "workflows");
+export const shippedPromptsDir = path.join(import.meta.dirname, "..", "..", "..", "prompts");
+
+/** The shipped workflows, loaded as the app loads them. */
+export function shippedWorkflows(): WorkflowRegistry {
+  return loadWorkflows({ dir: shippedWorkflowsDir, promptsDir: shippedPromptsDir, catalog: pluginCatalog });
+}
 
 export interface RecordedCall {
   slot: string;
