@@ -1,7 +1,7 @@
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { diffFindings } from "./diff-check.ts";
-import { gitClient, gitEnv } from "./git-client.ts";
+import { gitClient, gitEnv, gitOutput } from "./git-client.ts";
 import { inTurn, type RepositoryRemote, syncMirror } from "./mirror.ts";
 import { DiffRefusedError, PushRefusedError } from "./workspace-errors.ts";
 import { checkOutWorktree, releaseWorktree, worktreeEnv } from "./worktree-pool.ts";
@@ -131,15 +131,16 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
 
   const worktreeGit = (extra: Record<string, string> = {}, token?: string) =>
     gitClient(dir, { ...worktreeEnv(gitDir, dir, token), ...extra });
+  /** A worktree command that may print nothing (see gitOutput). */
+  const quietGit = (args: readonly string[]) => gitOutput(dir, worktreeEnv(gitDir, dir), args);
   let pushedSha: string | null = null;
   // The commit the run's changes are measured against: where the checkout started, or, on a resume, the
   // commit the checkpoint was taken on (see restore).
   let startCommit = start;
   // Staging everything (untracked files too) is how both a snapshot and a commit see the whole change.
   const stagedDiff = async (args: string[]) => {
-    const git = worktreeGit();
-    await git.raw(["add", "--all"]);
-    return await git.raw([
+    await quietGit(["add", "--all"]);
+    return await quietGit([
       "diff",
       "--cached",
       "--no-renames",
@@ -159,14 +160,14 @@ export async function openWorkspace(input: OpenWorkspaceInput): Promise<Workspac
       const git = worktreeGit();
       // A repository nested in the worktree would be added as a bare pointer (or break `git add`):
       // its `.git` is a blocked path like any other.
-      const untracked = await git.raw(["ls-files", "--others", "--directory", "--exclude-standard", "-z"]);
+      const untracked = await quietGit(["ls-files", "--others", "--directory", "--exclude-standard", "-z"]);
       const nested = untracked
         .split("\0")
         .filter((entry) => entry.endsWith("/") && existsSync(path.join(dir, entry, ".git")))
         .map((entry) => ({ kind: "blocked_path" as const, path: `${entry}.git`, pattern: ".git" }));
       if (nested.length > 0) throw new DiffRefusedError(nested);
-      await git.raw(["add", "--all"]);
-      const names = await git.raw(["diff", "--cached", "--no-renames", "--name-only", "-z"]);
+      await quietGit(["add", "--all"]);
+      const names = await quietGit(["diff", "--cached", "--no-renames", "--name-only", "-z"]);
       const paths = names.split("\0").filter(Boolean);
       if (paths.length === 0) return null;
       const diff = await git.raw([

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { gitClient, gitEnv } from "./git-client.ts";
+import { gitClient, gitEnv, gitOutput } from "./git-client.ts";
 
 /**
  * A run's worktree, and the checkouts that outlive runs. Checking out a large repository writes every
@@ -115,7 +115,7 @@ export async function releaseWorktree(input: {
     if (parkedIn(mirror, input.idleDir).length >= idleWorktreesPerRepository)
       throw new Error("enough parked");
     const git = gitClient(dir, worktreeEnv(gitDir, dir));
-    await git.raw(["clean", "-ffdxq"]);
+    await gitOutput(dir, worktreeEnv(gitDir, dir), ["clean", "-ffdxq"]);
     // Forced: the run's changes to tracked files go too. Detached, so the run's branch can be deleted.
     await git.raw(["checkout", "--force", "--detach"]);
     mkdirSync(input.idleDir, { recursive: true });
