@@ -50,7 +50,8 @@ export function gitEnv(token?: string): Record<string, string> {
  *
  * simple-git (4.x, its completion detection) waits 50 ms after a git that wrote nothing to stdout or
  * stderr before it resolves: on the paths a run waits for, commands are chosen so that git reports
- * something (`fetch --verbose`, `checkout` without `--quiet`) or replaced by plain file operations.
+ * something (`fetch --verbose`, `checkout` without `--quiet`), replaced by plain file operations, or
+ * run through gitOutput below when they often print nothing.
  */
 export function gitClient(dir: string, env: Record<string, string>): SimpleGit {
   return simpleGit({
