@@ -77,13 +77,14 @@ async function phase(
   kind: "trigger" | "record-only",
   shape: { rate?: number; requests: number; maxSeconds: number; connections: number; warmup?: number },
 ): Promise<LatencySummary> {
+  const warmup = shape.warmup ?? phaseWarmup;
   const spec: LoadSpec = {
     url: target.url,
     connections: shape.connections,
     requests: shape.requests,
     maxSeconds: shape.maxSeconds,
-    warmup: shape.warmup ?? phaseWarmup,
-    delivery: template(kind, shape.requests + (shape.warmup ?? phaseWarmup)),
+    warmup,
+    delivery: template(kind, shape.requests + warmup),
     ...(shape.rate !== undefined ? { rate: shape.rate } : {}),
   };
   // Whatever an earlier phase left for the relay is queued before this one starts.
@@ -145,19 +146,12 @@ interface Saturation {
   count: number;
 }
 
-/**
- * Closed loops at each of saturationConnections; the server's saturation is the best rate. `after`
- * runs after each loop (the relay catching up after the trigger path's).
- */
-async function saturate(
-  target: Target,
-  kind: "trigger" | "record-only",
-  after?: () => Promise<void>,
-): Promise<Saturation> {
+/** Closed loops at each of saturationConnections; the server's saturation is the best rate. */
+async function saturate(target: Target, kind: "trigger" | "record-only"): Promise<Saturation> {
   const byConnections: Saturation["byConnections"] = [];
   for (const connections of saturationConnections) {
+    // Each phase starts once the relay has caught up with the one before (see phase).
     byConnections.push({ connections, summary: await phase(target, kind, { ...saturation, connections }) });
-    await after?.();
   }
   const best = byConnections.reduce((a, b) => (b.summary.perSecond > a.summary.perSecond ? b : a));
   return {
@@ -194,12 +188,10 @@ async function measure(kind: "pglite" | "postgres"): Promise<Measured> {
     const bareSat = await saturate(bareServer, "trigger");
     const warmTrigger = await warm(app, "trigger");
     await warm(app, "record-only");
-    let catchUpMs = 0;
-    const triggerSat = await saturate(app, "trigger", async () => {
-      const caughtUp = performance.now();
-      await app.runtime.queue.intakeRelay.relayPending();
-      catchUpMs = performance.now() - caughtUp;
-    });
+    const triggerSat = await saturate(app, "trigger");
+    const caughtUp = performance.now();
+    await app.runtime.queue.intakeRelay.relayPending();
+    const catchUpMs = performance.now() - caughtUp;
     const lastLoop = triggerSat.byConnections.at(-1)?.summary;
     const relayCatchUp = {
       count: lastLoop?.count ?? 0,
@@ -285,7 +277,7 @@ export async function run(): Promise<BenchFigures> {
     const saturationRows = (server: string, sat: Saturation) =>
       sat.byConnections.map(({ connections, summary }) => ({
         label: `${kind}: ${server}, closed loop, ${connections} conn`,
-        value: `${summary.perSecond.toFixed(0)}/s, ${lat(summary)}${summary === sat.byConnections.find((l) => l.connections === sat.best.connections)?.summary ? " (its saturation)" : ""}`,
+        value: `${summary.perSecond.toFixed(0)}/s, ${lat(summary)}${connections === sat.best.connections ? " (its saturation)" : ""}`,
       }));
     const c = m.committed;
     const isExactlyOnce =

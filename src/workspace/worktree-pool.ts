@@ -114,10 +114,10 @@ export async function releaseWorktree(input: {
   try {
     if (parkedIn(mirror, input.idleDir).length >= idleWorktreesPerRepository)
       throw new Error("enough parked");
-    const git = gitClient(dir, worktreeEnv(gitDir, dir));
-    await gitOutput(dir, worktreeEnv(gitDir, dir), ["clean", "-ffdxq"]);
+    const env = worktreeEnv(gitDir, dir);
+    await gitOutput(dir, env, ["clean", "-ffdxq"]);
     // Forced: the run's changes to tracked files go too. Detached, so the run's branch can be deleted.
-    await git.raw(["checkout", "--force", "--detach"]);
+    await gitClient(dir, env).raw(["checkout", "--force", "--detach"]);
     mkdirSync(input.idleDir, { recursive: true });
     moveWorktree(dir, path.join(input.idleDir, path.basename(gitDir)), gitDir);
   } catch {
